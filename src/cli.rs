@@ -1,0 +1,256 @@
+//! The command line (clap derive only).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tokenstore",
+    version,
+    about = "Inspect, clean up and migrate the OAuth token stores of the Zoho CRM SDKs",
+    long_about = "Inspect, clean up and migrate the OAuth token stores of the Zoho CRM SDKs.\n\n\
+        Store URIs: memory:, file:PATH (the SDK FileStore CSV), sqlite:PATH[?table=NAME] \
+        (the CustomStoreSQLite schema) and mysql://USER[:PASS]@HOST[:PORT]/DB[?table=NAME] \
+        (the SDK DBStore table). The default store is a SQLite file in the user's data folder.",
+    after_help = "Examples:\n  tokenstore --store file:tokens.csv list\n  \
+        tokenstore --store sqlite:zohooauth.db find --user-name alice@example.com --json\n  \
+        tokenstore migrate --from file:tokens.csv --to sqlite:zohooauth.db\n\n\
+        Exit codes: 0 success, 1 failure, 2 usage error, 3 nothing found."
+)]
+pub struct Cli {
+    /// The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]
+    #[arg(long, global = true, env = "TOKENSTORE_URI", value_name = "URI")]
+    pub store: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Save a token: update the matching one (by id, user name, or token) or add it
+    #[command(after_help = "Examples:\n  \
+        tokenstore save --user-name alice@example.com --client-id 1000.X --client-secret - \\\n    \
+        --refresh-token - --expires-in 3600   # secrets read from stdin, one per line\n  \
+        tokenstore --store sqlite:new.db save --input tokens.jsonl")]
+    Save(SaveArgs),
+    /// Find the token a save would update (first match wins); exit 3 if none
+    #[command(after_help = "Examples:\n  \
+        tokenstore find --user-name alice@example.com\n  \
+        tokenstore find --refresh-token - --client-id 1000.X --client-secret -")]
+    Find(FindArgs),
+    /// Show the token with this id; exit 3 if none
+    #[command(after_help = "Example:\n  tokenstore find-by-id 12 --json --reveal")]
+    FindById(FindByIdArgs),
+    /// List tokens in id order, optionally filtered
+    #[command(after_help = "Examples:\n  \
+        tokenstore list --expired\n  \
+        tokenstore list --user alice@example.com --format jsonl --reveal > backup.jsonl\n  \
+        tokenstore list --expiring-within 1h")]
+    List(ListArgs),
+    /// Delete tokens by id, or all tokens of a user (log out)
+    #[command(after_help = "Examples:\n  \
+        tokenstore delete 3 7 11\n  \
+        tokenstore delete --user alice@example.com   # log alice out\n  \
+        tokenstore delete 42 --strict || echo 'no token 42'")]
+    Delete(DeleteArgs),
+    /// Delete all tokens, or only the expired ones
+    #[command(after_help = "Examples:\n  \
+        tokenstore purge --expired --dry-run\n  \
+        tokenstore purge --expired --yes   # in a script")]
+    Purge(PurgeArgs),
+    /// Copy every token, ids included, to another store; verified, all-or-nothing
+    #[command(after_help = "Examples:\n  \
+        tokenstore migrate --from file:tokens.csv --to sqlite:zohooauth.db --dry-run\n  \
+        tokenstore migrate --from sqlite:zohooauth.db --to mysql://app@db/zohooauth --delete-source")]
+    Migrate(MigrateArgs),
+    /// Describe a store: backend, location, counts, layout and warnings
+    #[command(after_help = "Example:\n  tokenstore --store file:tokens.csv info")]
+    Info(InfoArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Short for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Show secrets in full instead of masked
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+/// Token fields as flags. Secret flags take `-` to read the value from stdin.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TokenFields {
+    #[arg(long)]
+    pub id: Option<String>,
+    #[arg(long, value_name = "USER")]
+    pub user_name: Option<String>,
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Client secret (`-` reads it from stdin)
+    #[arg(long, value_name = "SECRET|-")]
+    pub client_secret: Option<String>,
+    /// Refresh token (`-` reads it from stdin)
+    #[arg(long, value_name = "TOKEN|-")]
+    pub refresh_token: Option<String>,
+    /// Access token (`-` reads it from stdin)
+    #[arg(long, value_name = "TOKEN|-")]
+    pub access_token: Option<String>,
+    /// Grant token (`-` reads it from stdin)
+    #[arg(long, value_name = "TOKEN|-")]
+    pub grant_token: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SaveArgs {
+    #[command(flatten)]
+    pub fields: TokenFields,
+    /// Absolute expiry, milliseconds since the Unix epoch
+    #[arg(long, value_name = "MS", conflicts_with = "expires_in")]
+    pub expiry_time: Option<i64>,
+    /// Expiry relative to now, in seconds
+    #[arg(long, value_name = "SECONDS")]
+    pub expires_in: Option<i64>,
+    #[arg(long, value_name = "URL")]
+    pub redirect_url: Option<String>,
+    #[arg(long, value_name = "URL")]
+    pub api_domain: Option<String>,
+    /// Save tokens from a JSON object, array or JSON lines (the schema `list` prints);
+    /// all are saved in one transaction
+    #[arg(long, value_name = "FILE|-", conflicts_with_all = ["id", "user_name", "client_id",
+        "client_secret", "refresh_token", "access_token", "grant_token", "expiry_time",
+        "expires_in", "redirect_url", "api_domain"])]
+    pub input: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FindArgs {
+    #[command(flatten)]
+    pub fields: TokenFields,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FindByIdArgs {
+    pub id: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only tokens of this user name
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Only tokens of this client id
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Only tokens of this API domain
+    #[arg(long, value_name = "URL")]
+    pub api_domain: Option<String>,
+    /// Only expired tokens (expiry time at or before now)
+    #[arg(long, conflicts_with = "valid")]
+    pub expired: bool,
+    /// Only tokens not expired (including those without an expiry time)
+    #[arg(long)]
+    pub valid: bool,
+    /// Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)
+    #[arg(long, value_name = "DURATION")]
+    pub expiring_within: Option<humantime::Duration>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Ids of the tokens to delete
+    #[arg(required_unless_present = "user")]
+    pub ids: Vec<String>,
+    /// Delete every token of this user name (log the user out)
+    #[arg(long, value_name = "USER", conflicts_with = "ids")]
+    pub user: Option<String>,
+    /// Exit 3 when any id (or the user) has no token
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PurgeArgs {
+    /// Delete only expired tokens
+    #[arg(long)]
+    pub expired: bool,
+    /// List what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnConflict {
+    /// Abort before writing anything
+    Fail,
+    /// Keep the target's token
+    Skip,
+    /// Replace the target's token
+    Overwrite,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// The store to copy from [default: --store]
+    #[arg(long, value_name = "URI")]
+    pub from: Option<String>,
+    /// The store to copy to
+    #[arg(long, value_name = "URI")]
+    pub to: String,
+    /// What to do with a target token of the same id but other content
+    #[arg(long, value_enum, default_value_t = OnConflict::Fail)]
+    pub on_conflict: OnConflict,
+    /// Print the plan, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// After the target is verified, delete the migrated tokens from the source
+    #[arg(long)]
+    pub delete_source: bool,
+    /// Summary format: table (a line of text) or json
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Short for --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+}

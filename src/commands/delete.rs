@@ -1,0 +1,48 @@
+//! `delete`: by id (idempotent unless `--strict`), or every token of a user.
+
+use anyhow::{Context, Result};
+
+use super::open_store;
+use crate::cli::DeleteArgs;
+use crate::Exit;
+
+pub fn run(store: Option<&str>, args: DeleteArgs) -> Result<Exit> {
+    let (uri, mut store) = open_store(store)?;
+    let (deleted, missing): (Vec<String>, Vec<String>) = match &args.user {
+        Some(user) => {
+            let gone = store
+                .delete_matching(&|t| t.user_name.as_ref() == Some(user))
+                .with_context(|| format!("cannot delete from {uri}"))?;
+            let ids = gone.into_iter().filter_map(|t| t.id).collect::<Vec<_>>();
+            let missing = if ids.is_empty() {
+                vec![format!("no token of user {user}")]
+            } else {
+                vec![]
+            };
+            (ids, missing)
+        }
+        None => {
+            let deleted = store
+                .delete_ids(&args.ids)
+                .with_context(|| format!("cannot delete from {uri}"))?;
+            let missing = args
+                .ids
+                .iter()
+                .filter(|id| !deleted.contains(id))
+                .map(|id| format!("no token with id {id}"))
+                .collect();
+            (deleted, missing)
+        }
+    };
+    for id in &deleted {
+        println!("deleted {id}");
+    }
+    for message in &missing {
+        eprintln!("tokenstore: {message} in {uri}");
+    }
+    Ok(if args.strict && !missing.is_empty() {
+        Exit::NotFound
+    } else {
+        Exit::Success
+    })
+}

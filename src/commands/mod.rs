@@ -1,0 +1,104 @@
+//! One file per subcommand, each a `run` over the parsed arguments.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, Result};
+
+use crate::cli::{Cli, Command, OutputArgs, TokenFields};
+use crate::output::Style;
+use crate::store::{self, TokenStore};
+use crate::token::{now_ms, Token};
+use crate::uri::StoreUri;
+use crate::{Exit, UsageError};
+
+mod delete;
+mod find;
+mod info;
+mod list;
+mod migrate;
+mod purge;
+mod save;
+
+pub fn run(cli: Cli) -> Result<Exit> {
+    let store = cli.store.as_deref();
+    match cli.command {
+        Command::Save(args) => save::run(store, args),
+        Command::Find(args) => find::run(store, args),
+        Command::FindById(args) => find::run_by_id(store, args),
+        Command::List(args) => list::run(store, args),
+        Command::Delete(args) => delete::run(store, args),
+        Command::Purge(args) => purge::run(store, args),
+        Command::Migrate(args) => migrate::run(store, args),
+        Command::Info(args) => info::run(store, args),
+    }
+}
+
+/// The store a `--store` value (or the default) names.
+pub(crate) fn store_uri(text: Option<&str>) -> Result<StoreUri> {
+    match text {
+        Some(text) => Ok(StoreUri::parse(text)?),
+        None => store::default_uri(),
+    }
+}
+
+/// Parses and opens a store; errors name the store (password hidden).
+pub(crate) fn open_store(text: Option<&str>) -> Result<(StoreUri, Box<dyn TokenStore>)> {
+    let uri = store_uri(text)?;
+    let opened = store::open(&uri).with_context(|| format!("cannot open {uri}"))?;
+    Ok((uri, opened))
+}
+
+pub(crate) fn style(output: &OutputArgs) -> Style {
+    Style {
+        format: output.format(),
+        reveal: output.reveal,
+        now_ms: now_ms(),
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// Reads the values of flags given as `-` from standard input, one line
+/// each, in the order the flags are resolved (client secret, refresh,
+/// access, grant token), without line endings.
+struct StdinValues<R: BufRead> {
+    input: R,
+}
+
+impl<R: BufRead> StdinValues<R> {
+    fn resolve(&mut self, flag: &str, value: Option<String>) -> Result<Option<String>> {
+        if value.as_deref() != Some("-") {
+            return Ok(value);
+        }
+        let mut line = String::new();
+        let read = self
+            .input
+            .read_line(&mut line)
+            .with_context(|| format!("cannot read --{flag} from standard input"))?;
+        if read == 0 {
+            return Err(UsageError(format!(
+                "--{flag} is `-` but standard input has no line left for it"
+            ))
+            .into());
+        }
+        Ok(Some(line.trim_end_matches(['\r', '\n']).to_string()))
+    }
+}
+
+/// The token the flags describe, with `-` values read from stdin.
+pub(crate) fn token_from_flags(fields: TokenFields) -> Result<Token> {
+    let mut stdin = StdinValues {
+        input: std::io::stdin().lock(),
+    };
+    Ok(Token::from_fields([
+        fields.id,
+        fields.user_name,
+        fields.client_id,
+        stdin.resolve("client-secret", fields.client_secret)?,
+        stdin.resolve("refresh-token", fields.refresh_token)?,
+        stdin.resolve("access-token", fields.access_token)?,
+        stdin.resolve("grant-token", fields.grant_token)?,
+        None,
+        None,
+        None,
+    ]))
+}

@@ -1,0 +1,68 @@
+//! `purge`: delete every token, or only the expired ones; asks first on a
+//! terminal and needs `--yes` without one.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{bail, Context, Result};
+
+use super::{open_store, style};
+use crate::cli::PurgeArgs;
+use crate::output::TokenWriter;
+use crate::token::{now_ms, Token};
+use crate::{Exit, UsageError};
+
+pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
+    let now = now_ms();
+    let expired_only = args.expired;
+    let select = move |t: &Token| !expired_only || t.is_expired_at(now);
+    let what = if args.expired { "expired tokens" } else { "tokens" };
+    let (uri, mut store) = open_store(store)?;
+
+    if args.dry_run {
+        let mut out = std::io::stdout().lock();
+        let mut writer = TokenWriter::new(&mut out, style(&args.output))?;
+        store
+            .for_each_token(&mut |t| if select(&t) { writer.write(&t) } else { Ok(()) })
+            .with_context(|| format!("cannot read {uri}"))?;
+        let n = writer.finish()?;
+        eprintln!("dry run: would delete {n} {what} from {uri}");
+        return Ok(Exit::Success);
+    }
+
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(UsageError(
+                "purge deletes tokens; pass --yes to confirm when standard input is not a terminal"
+                    .into(),
+            )
+            .into());
+        }
+        let mut count = 0usize;
+        store
+            .for_each_token(&mut |t| {
+                count += usize::from(select(&t));
+                Ok(())
+            })
+            .with_context(|| format!("cannot read {uri}"))?;
+        if count == 0 {
+            println!("no {what} to delete in {uri}");
+            return Ok(Exit::Success);
+        }
+        eprint!("Delete {count} {what} from {uri}? [y/N] ");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            bail!("not confirmed; nothing deleted");
+        }
+    }
+
+    let deleted = if args.expired {
+        store.delete_matching(&select).map(|gone| gone.len())
+    } else {
+        store.delete_tokens()
+    }
+    .with_context(|| format!("cannot delete from {uri}"))?;
+    println!("deleted {deleted} {what} from {uri}");
+    Ok(Exit::Success)
+}

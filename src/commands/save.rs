@@ -1,0 +1,75 @@
+//! `save`: upsert one token from flags, or many from JSON (one transaction).
+
+use std::io::Read;
+
+use anyhow::{Context, Result};
+
+use super::{open_store, style, token_from_flags};
+use crate::cli::SaveArgs;
+use crate::output::{write_one, TokenWriter};
+use crate::token::{now_ms, present, Token};
+use crate::{json, Exit, UsageError};
+
+pub fn run(store: Option<&str>, args: SaveArgs) -> Result<Exit> {
+    let from_input = args.input.is_some();
+    let tokens = match &args.input {
+        Some(source) => {
+            let tokens = json::parse_tokens(&read_input(source)?)
+                .with_context(|| format!("cannot read tokens from {source}"))?;
+            if tokens.is_empty() {
+                return Err(UsageError(format!("{source} holds no tokens")).into());
+            }
+            tokens
+        }
+        None => vec![token_from_args(&args)?],
+    };
+    let (uri, mut store) = open_store(store)?;
+    let saved = store
+        .save_tokens(&tokens)
+        .with_context(|| format!("cannot save to {uri}"))?;
+    let style = style(&args.output);
+    let mut out = std::io::stdout().lock();
+    if from_input {
+        let mut writer = TokenWriter::new(&mut out, style)?;
+        for token in &saved {
+            writer.write(token)?;
+        }
+        writer.finish()?;
+    } else {
+        write_one(&mut out, &saved[0], style)?;
+    }
+    Ok(Exit::Success)
+}
+
+fn token_from_args(args: &SaveArgs) -> Result<Token> {
+    let mut token = token_from_flags(args.fields.clone())?;
+    token.expiry_time = match (args.expiry_time, args.expires_in) {
+        (Some(ms), _) => Some(ms.to_string()),
+        (None, Some(secs)) => {
+            let ms = secs
+                .checked_mul(1000)
+                .and_then(|ms| ms.checked_add(now_ms()))
+                .ok_or_else(|| UsageError(format!("--expires-in {secs} is out of range")))?;
+            Some(ms.to_string())
+        }
+        (None, None) => None,
+    };
+    token.redirect_url = present(args.redirect_url.clone());
+    token.api_domain = present(args.api_domain.clone());
+    token
+        .check_saveable()
+        .map_err(|reason| UsageError(format!("cannot save: {reason}")))?;
+    Ok(token)
+}
+
+fn read_input(source: &str) -> Result<String> {
+    let mut text = String::new();
+    if source == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+    } else {
+        text = std::fs::read_to_string(source).with_context(|| format!("cannot read {source}"))?;
+    }
+    Ok(text)
+}

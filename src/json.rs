@@ -1,0 +1,181 @@
+//! The JSON schema of a token, both ways: the ten SDK field names (absent
+//! as `null`) plus the derived `expired` and `expires_at` on output, which
+//! input ignores.
+
+use std::borrow::Cow;
+
+use anyhow::{bail, Context, Result};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+use crate::token::{Token, FIELD_NAMES, SECRET_FIELDS};
+
+#[derive(Serialize)]
+pub struct TokenJson<'a> {
+    pub id: Option<&'a str>,
+    pub user_name: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub client_secret: Option<Cow<'a, str>>,
+    pub refresh_token: Option<Cow<'a, str>>,
+    pub access_token: Option<Cow<'a, str>>,
+    pub grant_token: Option<Cow<'a, str>>,
+    pub expiry_time: Option<&'a str>,
+    pub redirect_url: Option<&'a str>,
+    pub api_domain: Option<&'a str>,
+    pub expired: bool,
+    pub expires_at: Option<String>,
+}
+
+/// A secret as shown: in full with `reveal`, masked otherwise.
+pub fn show_secret(secret: &Option<Secret>, reveal: bool) -> Option<Cow<'_, str>> {
+    secret.as_ref().map(|s| {
+        if reveal {
+            Cow::Borrowed(s.expose())
+        } else {
+            Cow::Owned(s.masked())
+        }
+    })
+}
+
+impl<'a> TokenJson<'a> {
+    pub fn new(token: &'a Token, reveal: bool, now_ms: i64) -> Self {
+        TokenJson {
+            id: token.id.as_deref(),
+            user_name: token.user_name.as_deref(),
+            client_id: token.client_id.as_deref(),
+            client_secret: show_secret(&token.client_secret, reveal),
+            refresh_token: show_secret(&token.refresh_token, reveal),
+            access_token: show_secret(&token.access_token, reveal),
+            grant_token: show_secret(&token.grant_token, reveal),
+            expiry_time: token.expiry_time.as_deref(),
+            redirect_url: token.redirect_url.as_deref(),
+            api_domain: token.api_domain.as_deref(),
+            expired: token.is_expired_at(now_ms),
+            expires_at: token.expiry_ms().and_then(rfc3339),
+        }
+    }
+}
+
+/// Milliseconds since the epoch as RFC 3339 (UTC, whole seconds).
+pub fn rfc3339(ms: i64) -> Option<String> {
+    let secs = u64::try_from(ms.div_euclid(1000)).ok()?;
+    let time = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs))?;
+    Some(humantime::format_rfc3339_seconds(time).to_string())
+}
+
+/// A text field that may also be written as a JSON number (ids, expiry).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Text {
+    String(String),
+    Number(serde_json::Number),
+}
+
+impl Text {
+    fn into_string(self) -> String {
+        match self {
+            Text::String(s) => s,
+            Text::Number(n) => n.to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenInput {
+    id: Option<Text>,
+    user_name: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    refresh_token: Option<String>,
+    access_token: Option<String>,
+    grant_token: Option<String>,
+    expiry_time: Option<Text>,
+    redirect_url: Option<String>,
+    api_domain: Option<String>,
+    // Derived on output; ignored on input.
+    #[serde(rename = "expired")]
+    _expired: Option<IgnoredAny>,
+    #[serde(rename = "expires_at")]
+    _expires_at: Option<IgnoredAny>,
+}
+
+impl TokenInput {
+    fn into_token(self) -> Token {
+        Token::from_fields([
+            self.id.map(Text::into_string),
+            self.user_name,
+            self.client_id,
+            self.client_secret,
+            self.refresh_token,
+            self.access_token,
+            self.grant_token,
+            self.expiry_time.map(Text::into_string),
+            self.redirect_url,
+            self.api_domain,
+        ])
+    }
+}
+
+/// Whether a value looks like this tool's masked output rather than a secret.
+fn looks_masked(value: &str) -> bool {
+    value == "****" || value.contains('…')
+}
+
+/// Parses one JSON object, an array of them, or JSON lines. A secret that
+/// is masked output (`list` without `--reveal`) is refused: saving it would
+/// overwrite a real secret with its mask.
+pub fn parse_tokens(text: &str) -> Result<Vec<Token>> {
+    let inputs: Vec<TokenInput> = if text.trim_start().starts_with('[') {
+        serde_json::from_str(text).context("invalid JSON input")?
+    } else {
+        serde_json::Deserializer::from_str(text)
+            .into_iter::<TokenInput>()
+            .collect::<Result<_, _>>()
+            .context("invalid JSON input")?
+    };
+    let tokens: Vec<Token> = inputs.into_iter().map(TokenInput::into_token).collect();
+    for (n, token) in tokens.iter().enumerate() {
+        let fields = token.fields();
+        for i in SECRET_FIELDS {
+            if fields[i].is_some_and(looks_masked) {
+                bail!(
+                    "token {} of the input has a masked {}; export with --reveal",
+                    n + 1,
+                    FIELD_NAMES[i]
+                );
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_objects_arrays_and_lines_and_ignores_derived_fields() {
+        let one = r#"{"id": 7, "user_name": "a", "refresh_token": "r", "expired": true, "expires_at": null}"#;
+        assert_eq!(parse_tokens(one).unwrap()[0].id.as_deref(), Some("7"));
+        let lines = "{\"user_name\":\"a\",\"refresh_token\":\"r\"}\n{\"user_name\":\"b\",\"refresh_token\":\"s\"}\n";
+        assert_eq!(parse_tokens(lines).unwrap().len(), 2);
+        let array = r#"[{"user_name":"a","access_token":"x","expiry_time":1767225600000}]"#;
+        let t = &parse_tokens(array).unwrap()[0];
+        assert_eq!(t.expiry_time.as_deref(), Some("1767225600000"));
+    }
+
+    #[test]
+    fn refuses_unknown_fields_and_masked_secrets() {
+        let err = parse_tokens(r#"{"user_name":"a","refresh_tokn":"r"}"#).unwrap_err();
+        assert!(format!("{err:#}").contains("refresh_tokn"), "{err:#}");
+        let err = parse_tokens(r#"{"user_name":"a","refresh_token":"1000…0001"}"#).unwrap_err();
+        assert!(err.to_string().contains("masked refresh_token"), "{err}");
+    }
+
+    #[test]
+    fn expiry_renders_as_rfc3339() {
+        assert_eq!(rfc3339(1767225600000).as_deref(), Some("2026-01-01T00:00:00Z"));
+    }
+}

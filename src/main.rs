@@ -1,0 +1,38 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokenstore::{cli::Cli, commands, Exit, UsageError};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { Exit::Usage } else { Exit::Success } as u8);
+        }
+    };
+    let code = match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => Exit::Success,
+        Err(e) => {
+            // One line, with the cause chain; store errors never hold secrets.
+            let message = format!("{e:#}").replace(['\n', '\r'], " ");
+            eprintln!("tokenstore: error: {message}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                Exit::Usage
+            } else {
+                Exit::Failure
+            }
+        }
+    };
+    ExitCode::from(code as u8)
+}
+
+/// A reader that stopped reading (`tokenstore list | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

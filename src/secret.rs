@@ -1,0 +1,72 @@
+//! A wrapper that keeps secret values out of logs and error messages.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A secret string (client secret, refresh/access/grant token).
+///
+/// `Debug` and `Display` print `REDACTED`; the only way to the value is
+/// [`Secret::expose`], so every place a secret leaves the program is marked.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Enough of the value to tell two secrets apart, never the whole of it:
+    /// the first and last four characters of a long value, nothing of a short one.
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        if chars.len() >= 16 {
+            let head: String = chars[..4].iter().collect();
+            let tail: String = chars[chars.len() - 4..].iter().collect();
+            format!("{head}…{tail}")
+        } else {
+            "****".to_string()
+        }
+    }
+}
+
+/// The value of an optional secret, for code that writes stores.
+pub fn exposed(secret: &Option<Secret>) -> Option<&str> {
+    secret.as_ref().map(Secret::expose)
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(REDACTED)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("REDACTED")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_hide_the_value() {
+        let s = Secret::new("1000.rt.very-secret-value");
+        assert!(!format!("{s:?}").contains("secret-value"));
+        assert!(!format!("{s}").contains("secret-value"));
+    }
+
+    #[test]
+    fn masking_shows_ends_of_long_values_only() {
+        assert_eq!(Secret::new("1000.rt.alice.0001").masked(), "1000…0001");
+        assert_eq!(Secret::new("short-secret").masked(), "****");
+        assert_eq!(Secret::new("ünïcødé-0123456789").masked(), "ünïc…6789");
+    }
+}

@@ -1,0 +1,430 @@
+//! `file:` — the Zoho SDK FileStore: a CSV file with a header line and ten
+//! columns read by position.
+//!
+//! Reads accept every variant the SDKs write (labels, 9 or 10 columns, CRLF,
+//! LF or mixed, blank lines, all fields quoted, the literal `null`). Writes
+//! hold a lock file beside the store, write a temporary file in the same
+//! folder, fsync it and rename it over the store, so a reader never sees a
+//! torn file and a crash never leaves half of one.
+
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use super::table::TokenTable;
+use super::{create_private_file, create_private_parent, upsert, Rows, TokenStore};
+use crate::token::{compare_ids, MatchKey, Token, FIELD_NAMES};
+
+/// The header of a new file: the Python SDK 8.0 labels.
+pub const NEW_FILE_HEADER: [&str; 10] = [
+    "id",
+    "user_name",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "grant_token",
+    "expiry_time",
+    "redirect_uri",
+    "api_domain",
+];
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How an existing file is laid out, so that a rewrite keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// The header labels as found (9 or 10 of them).
+    pub labels: Vec<String>,
+    /// Whether the header line ends in CRLF (otherwise LF).
+    pub crlf: bool,
+    /// Whether the file starts with a UTF-8 byte order mark.
+    pub bom: bool,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            labels: NEW_FILE_HEADER.map(str::to_owned).to_vec(),
+            crlf: false,
+            bom: false,
+        }
+    }
+}
+
+impl Layout {
+    /// The ten labels written back: a 9-column file gains `api_domain`.
+    fn labels_to_write(&self) -> Vec<&str> {
+        let mut labels: Vec<&str> = self.labels.iter().map(String::as_str).collect();
+        if labels.len() == 9 {
+            labels.push(FIELD_NAMES[9]);
+        }
+        labels
+    }
+}
+
+/// What a read of the file found.
+pub struct Contents {
+    /// `None` when the file is missing or empty.
+    pub layout: Option<Layout>,
+    /// Rows in file order.
+    pub tokens: Vec<Token>,
+}
+
+pub struct FileStore {
+    path: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(path: PathBuf) -> FileStore {
+        FileStore { path }
+    }
+
+    /// Reads the whole file; a missing file is an empty store.
+    pub fn read(&self) -> Result<Contents> {
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Contents {
+                    layout: None,
+                    tokens: Vec::new(),
+                })
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot open {}", self.path.display()))
+            }
+        };
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            bail!("{} is a folder, not a file", self.path.display());
+        }
+        read_csv(BufReader::with_capacity(1 << 16, file))
+            .with_context(|| format!("cannot read {}", self.path.display()))
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        self.path.with_file_name(name)
+    }
+
+    /// Takes the exclusive lock that serialises writers between processes.
+    fn lock(&self) -> Result<File> {
+        let lock_path = self.lock_path();
+        create_private_file(&lock_path)?;
+        let lock = fs::OpenOptions::new()
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        Ok(lock)
+    }
+
+    /// Read, change and atomically rewrite the file under the lock. `change`
+    /// returns its result and whether it changed anything; nothing is written
+    /// when it did not, or when it failed.
+    fn modify<T>(
+        &mut self,
+        change: impl FnOnce(&mut TokenTable) -> Result<(T, bool)>,
+    ) -> Result<T> {
+        let _lock = self.lock()?;
+        let contents = self.read()?;
+        let mut table = TokenTable::from_rows(contents.tokens);
+        let (result, changed) = change(&mut table)?;
+        if changed {
+            self.write(&contents.layout.unwrap_or_default(), table.rows())?;
+        }
+        Ok(result)
+    }
+
+    /// Atomically replaces the file: temp file beside it, fsync, rename.
+    fn write(&self, layout: &Layout, tokens: &[Token]) -> Result<()> {
+        let shown = self.path.display();
+        create_private_parent(&self.path)?;
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        // tempfile creates the file 0600, which is what a new store gets.
+        let temp = tempfile::Builder::new()
+            .prefix(".tokenstore-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        let mut out = BufWriter::with_capacity(1 << 16, temp.as_file());
+        write_csv(&mut out, layout, tokens).with_context(|| format!("cannot write {shown}"))?;
+        out.flush().with_context(|| format!("cannot write {shown}"))?;
+        drop(out);
+        keep_owner_and_mode(&self.path, temp.path())?;
+        temp.as_file()
+            .sync_all()
+            .with_context(|| format!("cannot sync {shown}"))?;
+        temp.persist(&self.path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot replace {shown}"))?;
+        // Make the rename itself durable.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// Gives the replacement file the mode (and, where allowed, the owner) of
+/// the file it replaces.
+fn keep_owner_and_mode(original: &Path, replacement: &Path) -> Result<()> {
+    let Ok(meta) = fs::metadata(original) else {
+        return Ok(());
+    };
+    fs::set_permissions(replacement, meta.permissions())
+        .with_context(|| format!("cannot set the mode of {}", replacement.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Only root may give a file away; for others it is already theirs.
+        let _ = std::os::unix::fs::chown(replacement, Some(meta.uid()), Some(meta.gid()));
+    }
+    Ok(())
+}
+
+/// Parses a FileStore: header, then rows of the header's width (9 or 10).
+pub fn read_csv<R: Read>(mut input: R) -> Result<Contents> {
+    let mut head = Vec::new();
+    // Read enough to see how the header line ends.
+    input
+        .by_ref()
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .context("cannot read")?;
+    let bom = head.starts_with(BOM);
+    let start = if bom { BOM.len() } else { 0 };
+    let crlf = head[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && head[start + i - 1] == b'\r');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::Cursor::new(head).chain(input));
+
+    let mut record = csv::ByteRecord::new();
+    let mut layout: Option<Layout> = None;
+    let mut tokens = Vec::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => bail!("line {}: {}", error_line(&e).unwrap_or(line), csv_reason(&e)),
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        let fields = text_fields(&record, layout.is_none() && bom)
+            .map_err(|reason| anyhow!("line {line}: {reason}"))?;
+        match &layout {
+            None => {
+                if fields.len() != 9 && fields.len() != 10 {
+                    bail!(
+                        "line {line}: the header has {} columns, expected 10 (or 9 in 2.x/4.x stores)",
+                        fields.len()
+                    );
+                }
+                if !fields[0].trim().eq_ignore_ascii_case("id") {
+                    bail!("line {line}: expected a header line starting with `id`; this is not a token file");
+                }
+                layout = Some(Layout {
+                    labels: fields,
+                    crlf,
+                    bom,
+                });
+            }
+            Some(l) => {
+                if fields.len() != l.labels.len() {
+                    bail!(
+                        "line {line}: {} fields, expected {} like the header",
+                        fields.len(),
+                        l.labels.len()
+                    );
+                }
+                let mut all: [Option<String>; 10] = Default::default();
+                for (slot, value) in all.iter_mut().zip(fields) {
+                    // Scala's FileStore writes the literal `null` for absent.
+                    *slot = (value != "null").then_some(value);
+                }
+                tokens.push(Token::from_fields(all));
+            }
+        }
+    }
+    Ok(Contents { layout, tokens })
+}
+
+fn error_line(e: &csv::Error) -> Option<u64> {
+    e.position().map(|p| p.line())
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => format!("read error: {io}"),
+        _ => "malformed CSV".to_string(),
+    }
+}
+
+/// The record's fields as text; NULs and invalid UTF-8 mean "not a text file".
+fn text_fields(record: &csv::ByteRecord, strip_bom: bool) -> Result<Vec<String>, String> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let field = if i == 0 && strip_bom {
+                field.strip_prefix(BOM).unwrap_or(field)
+            } else {
+                field
+            };
+            if field.contains(&0) {
+                return Err("contains a NUL byte; this is not a text file".to_string());
+            }
+            String::from_utf8(field.to_vec())
+                .map_err(|_| format!("field {} is not valid UTF-8", i + 1))
+        })
+        .collect()
+}
+
+/// Writes a FileStore: the layout's header, then ten fields a row, quoting
+/// only what needs it (RFC 4180), with the layout's line ending.
+pub fn write_csv<W: Write>(out: &mut W, layout: &Layout, tokens: &[Token]) -> Result<()> {
+    if layout.bom {
+        out.write_all(BOM)?;
+    }
+    let terminator = if layout.crlf {
+        csv::Terminator::CRLF
+    } else {
+        csv::Terminator::Any(b'\n')
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(terminator)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    writer.write_record(layout.labels_to_write())?;
+    for token in tokens {
+        writer.write_record(token.fields_or_empty())?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+impl TokenStore for FileStore {
+    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
+        self.modify(|table| {
+            let saved = tokens
+                .iter()
+                .map(|t| upsert(table, t))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((saved, true))
+        })
+    }
+
+    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
+        let Some(key) = query.match_key() else {
+            return Ok(None);
+        };
+        TokenTable::from_rows(self.read()?.tokens).find(&key)
+    }
+
+    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
+        TokenTable::from_rows(self.read()?.tokens).find(&MatchKey::Id(id))
+    }
+
+    fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        let mut tokens = self.read()?.tokens;
+        tokens.sort_by(|a, b| compare_ids(a.id.as_deref(), b.id.as_deref()));
+        tokens.into_iter().try_for_each(visit)
+    }
+
+    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
+        self.modify(|table| {
+            let removed = table.remove(ids);
+            let changed = !removed.is_empty();
+            Ok((removed, changed))
+        })
+    }
+
+    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>> {
+        self.modify(|table| {
+            let gone = table.remove_where(select);
+            let changed = !gone.is_empty();
+            Ok((gone, changed))
+        })
+    }
+
+    fn delete_tokens(&mut self) -> Result<usize> {
+        self.modify(|table| {
+            let n = table.clear();
+            Ok((n, n > 0))
+        })
+    }
+
+    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
+        self.modify(|table| {
+            table.put(tokens)?;
+            Ok(((), !tokens.is_empty()))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Contents> {
+        read_csv(text.as_bytes())
+    }
+
+    #[test]
+    fn reads_nine_columns_crlf_quoted_and_null() {
+        let text = "\"id\",\"user_mail\",\"client_id\",\"client_secret\",\"refresh_token\",\"access_token\",\"grant_token\",\"expiry_time\",\"redirect_url\"\r\n\
+                    \"1\",\"a@b.c\",\"cid\",\"sec\",\"rt\",\"null\",\"\",\"5\",\"https://x\"\r\n\r\n";
+        let contents = parse(text).unwrap();
+        let layout = contents.layout.unwrap();
+        assert!(layout.crlf);
+        assert_eq!(layout.labels[1], "user_mail");
+        assert_eq!(layout.labels.len(), 9);
+        let t = &contents.tokens[0];
+        assert_eq!(t.user_name.as_deref(), Some("a@b.c"));
+        assert_eq!(t.access_token, None);
+        assert_eq!(t.api_domain, None);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = parse("id,a,b,c,d,e,f,g,h,i\n1,2,3\n").err().unwrap();
+        assert!(format!("{err:#}").contains("line 2"), "{err:#}");
+        let err = parse("user,a,b,c,d,e,f,g,h,i\n").err().unwrap();
+        assert!(format!("{err:#}").contains("line 1"), "{err:#}");
+        let err = parse("id,a,b,c,d,e,f,g,h,i\n1,\0,3,4,5,6,7,8,9,10\n").err().unwrap();
+        assert!(format!("{err:#}").contains("NUL"), "{err:#}");
+        let err = read_csv(&b"id,a,b,c,d,e,f,g,h,i\n1,\xff,3,4,5,6,7,8,9,10\n"[..])
+            .err()
+            .unwrap();
+        assert!(format!("{err:#}").contains("UTF-8"), "{err:#}");
+    }
+
+    #[test]
+    fn written_file_reads_back_and_quotes_only_what_needs_it() {
+        let layout = Layout::default();
+        let mut fields: [Option<String>; 10] = Default::default();
+        fields[0] = Some("1".into());
+        fields[1] = Some("Smith, John \"JJ\"\nline2".into());
+        fields[4] = Some("rt".into());
+        let token = Token::from_fields(fields);
+        let mut out = Vec::new();
+        write_csv(&mut out, &layout, std::slice::from_ref(&token)).unwrap();
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert_eq!(
+            text,
+            "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n\
+             1,\"Smith, John \"\"JJ\"\"\nline2\",,,rt,,,,,\n"
+        );
+        assert_eq!(read_csv(&out[..]).unwrap().tokens, vec![token]);
+    }
+}

@@ -1,0 +1,59 @@
+//! `memory:` — the reference store; lives as long as one command.
+
+use anyhow::Result;
+
+use super::table::TokenTable;
+use super::{upsert, Rows, TokenStore};
+use crate::token::{MatchKey, Token};
+
+#[derive(Default)]
+pub struct MemoryStore {
+    table: TokenTable,
+}
+
+impl TokenStore for MemoryStore {
+    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
+        // Work on a copy so that a failure part-way changes nothing.
+        let mut work = TokenTable::from_rows(self.table.rows().to_vec());
+        let saved = tokens
+            .iter()
+            .map(|t| upsert(&mut work, t))
+            .collect::<Result<Vec<_>>>()?;
+        self.table = work;
+        Ok(saved)
+    }
+
+    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
+        match query.match_key() {
+            Some(key) => self.table.find(&key),
+            None => Ok(None),
+        }
+    }
+
+    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
+        self.table.find(&MatchKey::Id(id))
+    }
+
+    fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        self.table.sorted().into_iter().try_for_each(visit)
+    }
+
+    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
+        Ok(self.table.remove(ids))
+    }
+
+    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>> {
+        Ok(self.table.remove_where(select))
+    }
+
+    fn delete_tokens(&mut self) -> Result<usize> {
+        Ok(self.table.clear())
+    }
+
+    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
+        let mut work = TokenTable::from_rows(self.table.rows().to_vec());
+        work.put(tokens)?;
+        self.table = work;
+        Ok(())
+    }
+}

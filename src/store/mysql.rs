@@ -1,0 +1,315 @@
+//! `mysql://` — the Zoho SDK DBStore table on MySQL or MariaDB.
+//!
+//! Writes run in one transaction under a named lock (`GET_LOCK`) per table,
+//! so concurrent tokenstore writers never pick the same id or lose an
+//! update. New ids are the numeric maximum plus one, unlike the SDK's
+//! string `MAX(id)`.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use mysql::prelude::Queryable;
+use mysql::{Conn, OptsBuilder, Params, Row, TxOpts, Value};
+
+use super::sql::{self, IdOrder};
+use super::{upsert, Rows, TokenStore};
+use crate::token::{MatchKey, Token};
+use crate::uri::MysqlUri;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const IO_TIMEOUT: Duration = Duration::from_secs(60);
+/// Seconds a writer waits for another tokenstore writer of the same table.
+const LOCK_WAIT_SECONDS: u32 = 30;
+/// Rows per multi-row statement in bulk writes (10 parameters each).
+const BATCH_ROWS: usize = 500;
+
+pub struct MysqlStore {
+    conn: Conn,
+    database: String,
+    table: String,
+    /// Whether the table (and its indexes) are known to exist.
+    table_ready: bool,
+}
+
+fn params(values: impl IntoIterator<Item = Option<impl Into<String>>>) -> Params {
+    Params::Positional(
+        values
+            .into_iter()
+            .map(|v| v.map_or(Value::NULL, |s| Value::from(s.into())))
+            .collect(),
+    )
+}
+
+fn token_from_row(mut row: Row) -> Result<Token> {
+    let mut fields: [Option<String>; 10] = Default::default();
+    for (i, slot) in fields.iter_mut().enumerate() {
+        *slot = row
+            .take_opt::<Option<String>, _>(i)
+            .context("the table has fewer columns than expected")?
+            .context("a column value is not text")?;
+    }
+    Ok(Token::from_fields(fields))
+}
+
+impl MysqlStore {
+    pub fn connect(uri: &MysqlUri) -> Result<MysqlStore> {
+        let password = uri
+            .password
+            .as_ref()
+            .map(|p| p.expose().to_string())
+            .or_else(|| std::env::var("TOKENSTORE_MYSQL_PASSWORD").ok());
+        let opts = OptsBuilder::new()
+            .ip_or_hostname(Some(uri.host.clone()))
+            .tcp_port(uri.port)
+            .user(Some(uri.user.clone()))
+            .pass(password)
+            .db_name(Some(uri.database.clone()))
+            .prefer_socket(false)
+            .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
+            .read_timeout(Some(IO_TIMEOUT))
+            .write_timeout(Some(IO_TIMEOUT));
+        let conn = Conn::new(opts).with_context(|| {
+            format!(
+                "cannot connect to MySQL at {}:{} as {}",
+                uri.host, uri.port, uri.user
+            )
+        })?;
+        Ok(MysqlStore {
+            conn,
+            database: uri.database.clone(),
+            table: uri.table.clone(),
+            table_ready: false,
+        })
+    }
+
+    fn columns(&mut self) -> Result<Vec<String>> {
+        self.conn
+            .exec(
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+                (&self.database, &self.table),
+            )
+            .context("cannot read the table's columns")
+    }
+
+    /// Whether there is a table to read; checks its columns once.
+    fn readable(&mut self) -> Result<bool> {
+        if !self.table_ready {
+            let columns = self.columns()?;
+            if columns.is_empty() {
+                return Ok(false);
+            }
+            sql::check_columns(&self.table, &columns)?;
+            self.table_ready = true;
+        }
+        Ok(true)
+    }
+
+    /// Creates the table and its lookup indexes when missing.
+    fn prepare_for_writing(&mut self) -> Result<()> {
+        let columns = self.columns()?;
+        if columns.is_empty() {
+            self.conn
+                .query_drop(format!(
+                    "{} DEFAULT CHARSET=utf8mb4",
+                    sql::create_table(&self.table)
+                ))
+                .context("cannot create the table")?;
+        } else {
+            sql::check_columns(&self.table, &columns)?;
+        }
+        // MySQL (unlike MariaDB) has no CREATE INDEX IF NOT EXISTS.
+        let existing: Vec<String> = self.conn.exec(
+            "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (&self.database, &self.table),
+        )?;
+        for column in sql::INDEXED_COLUMNS {
+            let name = sql::index_name(&self.table, column);
+            if !existing.iter().any(|e| e.eq_ignore_ascii_case(&name)) {
+                self.conn
+                    .query_drop(format!("CREATE INDEX {name} ON {} ({column})", self.table))
+                    .with_context(|| format!("cannot create index {name}"))?;
+            }
+        }
+        self.table_ready = true;
+        Ok(())
+    }
+
+    /// Runs `work` in one transaction, holding this table's writer lock.
+    fn write_tx<T>(&mut self, work: impl FnOnce(&mut MysqlRows<'_, '_>) -> Result<T>) -> Result<T> {
+        self.prepare_for_writing()?;
+        let lock_name = format!("tokenstore.{}.{}", self.database, self.table);
+        let got: Option<Option<i64>> = self
+            .conn
+            .exec_first("SELECT GET_LOCK(?, ?)", (&lock_name, LOCK_WAIT_SECONDS))
+            .context("cannot take the writer lock")?;
+        if got.flatten() != Some(1) {
+            bail!("another writer held the table for {LOCK_WAIT_SECONDS}s; try again");
+        }
+        let result = (|| {
+            let table = self.table.clone();
+            let mut tx = self
+                .conn
+                .start_transaction(TxOpts::default())
+                .context("cannot start a transaction")?;
+            let result = work(&mut MysqlRows {
+                tx: &mut tx,
+                table: &table,
+            })?;
+            tx.commit().context("cannot commit")?;
+            Ok(result)
+        })();
+        let _ = self
+            .conn
+            .exec_drop("SELECT RELEASE_LOCK(?)", (&lock_name,));
+        result
+    }
+
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        if !self.readable()? {
+            return Ok(None);
+        }
+        find_in(&mut self.conn, &self.table, key)
+    }
+}
+
+fn find_in(db: &mut impl Queryable, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
+    for (column, value) in sql::lookups(key) {
+        let rows: Vec<Row> = db.exec(sql::select_where(table, column), (value,))?;
+        let tokens = rows.into_iter().map(token_from_row).collect::<Result<Vec<_>>>()?;
+        if let Some(found) = sql::first_exact(tokens, column, value) {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+struct MysqlRows<'t, 'c> {
+    tx: &'t mut mysql::Transaction<'c>,
+    table: &'t str,
+}
+
+impl Rows for MysqlRows<'_, '_> {
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        find_in(self.tx, self.table, key)
+    }
+
+    fn update(&mut self, token: &Token) -> Result<()> {
+        self.tx
+            .exec_drop(sql::update(self.table), params(sql::update_params(token)))?;
+        Ok(())
+    }
+
+    fn insert(&mut self, token: &Token) -> Result<()> {
+        self.tx
+            .exec_drop(sql::insert(self.table), params(token.fields()))?;
+        Ok(())
+    }
+
+    fn next_id(&mut self) -> Result<String> {
+        let max: Option<Option<u64>> = self.tx.query_first(format!(
+            "SELECT MAX(CAST(id AS UNSIGNED)) FROM {} WHERE id REGEXP '^[0-9]+$'",
+            self.table
+        ))?;
+        Ok((max.flatten().unwrap_or(0) + 1).to_string())
+    }
+}
+
+impl TokenStore for MysqlStore {
+    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
+        self.write_tx(|rows| tokens.iter().map(|t| upsert(rows, t)).collect())
+    }
+
+    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
+        match query.match_key() {
+            Some(key) => self.find(&key),
+            None => Ok(None),
+        }
+    }
+
+    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
+        self.find(&MatchKey::Id(id))
+    }
+
+    fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        if !self.readable()? {
+            return Ok(());
+        }
+        let query = format!(
+            "{} ORDER BY CAST(id AS UNSIGNED), id",
+            sql::select_all(&self.table)
+        );
+        let mut ordered = IdOrder::new(visit);
+        for row in self.conn.query_iter(query)? {
+            ordered.push(token_from_row(row?)?)?;
+        }
+        ordered.finish()
+    }
+
+    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
+        if !self.readable()? {
+            return Ok(Vec::new());
+        }
+        self.write_tx(|rows| {
+            let mut deleted = Vec::new();
+            for id in ids {
+                rows.tx.exec_drop(sql::delete_by_id(rows.table), (id,))?;
+                if rows.tx.affected_rows() > 0 {
+                    deleted.push(id.clone());
+                }
+            }
+            Ok(deleted)
+        })
+    }
+
+    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>> {
+        if !self.readable()? {
+            return Ok(Vec::new());
+        }
+        self.write_tx(|rows| {
+            // FOR UPDATE: a token judged here cannot change before it goes.
+            let all: Vec<Row> = rows
+                .tx
+                .query(format!("{} FOR UPDATE", sql::select_all(rows.table)))?;
+            let mut gone = Vec::new();
+            for row in all {
+                let token = token_from_row(row)?;
+                if select(&token) {
+                    gone.push(token);
+                }
+            }
+            for token in &gone {
+                rows.tx
+                    .exec_drop(sql::delete_by_id(rows.table), (&token.id,))?;
+            }
+            Ok(gone)
+        })
+    }
+
+    fn delete_tokens(&mut self) -> Result<usize> {
+        if !self.readable()? {
+            return Ok(0);
+        }
+        self.write_tx(|rows| {
+            rows.tx.query_drop(format!("DELETE FROM {}", rows.table))?;
+            Ok(rows.tx.affected_rows() as usize)
+        })
+    }
+
+    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
+        self.write_tx(|rows| {
+            for batch in tokens.chunks(BATCH_ROWS) {
+                let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
+                let statement = format!(
+                    "REPLACE INTO {} ({}) VALUES {placeholders}",
+                    rows.table,
+                    sql::COLUMNS
+                );
+                rows.tx
+                    .exec_drop(statement, params(batch.iter().flat_map(|t| t.fields())))?;
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,285 @@
+//! `sqlite:` — the `CustomStoreSQLite` schema (`zohooauth.db`, table
+//! `oauthtoken`). Nothing is created until the first write; writes take the
+//! write lock up front (`BEGIN IMMEDIATE`) and wait for other writers.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+
+use super::sql::{self, IdOrder};
+use super::{create_private_file, upsert, Rows, TokenStore};
+use crate::token::{numeric_id, MatchKey, Token};
+
+/// How long a writer waits for another to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct SqliteStore {
+    path: PathBuf,
+    table: String,
+    conn: Option<Connection>,
+    /// Whether the table (and its indexes) are known to exist.
+    table_ready: bool,
+}
+
+fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
+    let mut fields: [Option<String>; 10] = Default::default();
+    for (i, slot) in fields.iter_mut().enumerate() {
+        *slot = row.get(i)?;
+    }
+    Ok(Token::from_fields(fields))
+}
+
+impl SqliteStore {
+    pub fn new(path: PathBuf, table: String) -> SqliteStore {
+        SqliteStore {
+            path,
+            table,
+            conn: None,
+            table_ready: false,
+        }
+    }
+
+    fn open(&mut self) -> Result<&mut Connection> {
+        if self.conn.is_none() {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(&self.path, flags)
+                .or_else(|_| {
+                    Connection::open_with_flags(
+                        &self.path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )
+                })
+                .with_context(|| format!("cannot open {}", self.path.display()))?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("opened above"))
+    }
+
+    /// The table's column names; empty when the table does not exist.
+    fn columns(&mut self) -> Result<Vec<String>> {
+        let table = self.table.clone();
+        let conn = self.open()?;
+        let mut stmt = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))
+            .context("cannot read the table's columns (is this a SQLite database?)")?;
+        let names = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(names)
+    }
+
+    /// The connection for reading, or `None` when there is nothing to read
+    /// (no file, or no table yet).
+    fn reader(&mut self) -> Result<Option<&mut Connection>> {
+        if !self.table_ready {
+            if !self.path.exists() {
+                return Ok(None);
+            }
+            let columns = self.columns()?;
+            if columns.is_empty() {
+                return Ok(None);
+            }
+            sql::check_columns(&self.table, &columns)?;
+            self.table_ready = true;
+        }
+        self.open().map(Some)
+    }
+
+    /// The connection for writing: creates the file (0600), the table and
+    /// its indexes when missing.
+    fn writer(&mut self) -> Result<&mut Connection> {
+        if !self.path.exists() {
+            create_private_file(&self.path)?;
+        }
+        let table = self.table.clone();
+        let columns = self.columns()?;
+        if columns.is_empty() {
+            self.open()?
+                .execute_batch(&sql::create_table(&table))
+                .context("cannot create the table")?;
+        } else {
+            sql::check_columns(&table, &columns)?;
+        }
+        self.table_ready = true;
+        let conn = self.open()?;
+        let mut ddl = String::new();
+        for column in sql::INDEXED_COLUMNS {
+            let name = sql::index_name(&table, column);
+            ddl += &format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({column});");
+        }
+        // Serves both the numeric id order and the next-id lookup.
+        ddl += &format!(
+            "CREATE INDEX IF NOT EXISTS {table}_numeric_id_idx ON {table} (CAST(id AS INTEGER), id);"
+        );
+        conn.execute_batch(&ddl)
+            .context("cannot create the lookup indexes")?;
+        Ok(conn)
+    }
+
+    /// Runs `work` in one write transaction; nothing is kept if it fails.
+    fn write_tx<T>(&mut self, work: impl FnOnce(&mut SqliteRows<'_>) -> Result<T>) -> Result<T> {
+        let table = self.table.clone();
+        let conn = self.writer()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("cannot start a write transaction")?;
+        let result = work(&mut SqliteRows { tx: &tx, table: &table })?;
+        tx.commit().context("cannot commit")?;
+        Ok(result)
+    }
+
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        let table = self.table.clone();
+        match self.reader()? {
+            None => Ok(None),
+            Some(conn) => find_in(conn, &table, key),
+        }
+    }
+}
+
+fn find_in(conn: &Connection, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
+    for (column, value) in sql::lookups(key) {
+        let mut stmt = conn.prepare_cached(&sql::select_where(table, column))?;
+        let rows = stmt
+            .query_map([value], token_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if let Some(found) = sql::first_exact(rows, column, value) {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+struct SqliteRows<'c> {
+    tx: &'c Transaction<'c>,
+    table: &'c str,
+}
+
+impl Rows for SqliteRows<'_> {
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        find_in(self.tx, self.table, key)
+    }
+
+    fn update(&mut self, token: &Token) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(&sql::update(self.table))?;
+        stmt.execute(params_from_iter(sql::update_params(token)))?;
+        Ok(())
+    }
+
+    fn insert(&mut self, token: &Token) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(&sql::insert(self.table))?;
+        stmt.execute(params_from_iter(token.fields()))?;
+        Ok(())
+    }
+
+    fn next_id(&mut self) -> Result<String> {
+        // Walks the numeric-id index from the top to the first all-digit id.
+        let query = format!(
+            "SELECT id FROM {} WHERE id <> '' AND id NOT GLOB '*[^0-9]*' \
+             ORDER BY CAST(id AS INTEGER) DESC, id DESC LIMIT 1",
+            self.table
+        );
+        let max: Option<String> = self
+            .tx
+            .query_row(&query, [], |row| row.get(0))
+            .optional()?;
+        let max = max.as_deref().and_then(numeric_id).unwrap_or(0);
+        Ok((max + 1).to_string())
+    }
+}
+
+impl TokenStore for SqliteStore {
+    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
+        self.write_tx(|rows| tokens.iter().map(|t| upsert(rows, t)).collect())
+    }
+
+    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
+        match query.match_key() {
+            Some(key) => self.find(&key),
+            None => Ok(None),
+        }
+    }
+
+    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
+        self.find(&MatchKey::Id(id))
+    }
+
+    fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        let table = self.table.clone();
+        let Some(conn) = self.reader()? else {
+            return Ok(());
+        };
+        let mut stmt = conn.prepare(&format!(
+            "{} ORDER BY CAST(id AS INTEGER), id",
+            sql::select_all(&table)
+        ))?;
+        let mut rows = stmt.query([])?;
+        let mut ordered = IdOrder::new(visit);
+        while let Some(row) = rows.next()? {
+            ordered.push(token_from_row(row)?)?;
+        }
+        ordered.finish()
+    }
+
+    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
+        if self.reader()?.is_none() {
+            return Ok(Vec::new());
+        }
+        self.write_tx(|rows| {
+            let mut stmt = rows.tx.prepare_cached(&sql::delete_by_id(rows.table))?;
+            let mut deleted = Vec::new();
+            for id in ids {
+                if stmt.execute([id])? > 0 {
+                    deleted.push(id.clone());
+                }
+            }
+            Ok(deleted)
+        })
+    }
+
+    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>> {
+        if self.reader()?.is_none() {
+            return Ok(Vec::new());
+        }
+        self.write_tx(|rows| {
+            let mut gone = Vec::new();
+            {
+                let mut stmt = rows.tx.prepare(&sql::select_all(rows.table))?;
+                let mut all = stmt.query([])?;
+                while let Some(row) = all.next()? {
+                    let token = token_from_row(row)?;
+                    if select(&token) {
+                        gone.push(token);
+                    }
+                }
+            }
+            let mut delete = rows.tx.prepare_cached(&sql::delete_by_id(rows.table))?;
+            for token in &gone {
+                delete.execute([&token.id])?;
+            }
+            Ok(gone)
+        })
+    }
+
+    fn delete_tokens(&mut self) -> Result<usize> {
+        if self.reader()?.is_none() {
+            return Ok(0);
+        }
+        self.write_tx(|rows| Ok(rows.tx.execute(&format!("DELETE FROM {}", rows.table), [])?))
+    }
+
+    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
+        self.write_tx(|rows| {
+            let mut stmt = rows
+                .tx
+                .prepare_cached(&sql::insert(rows.table).replacen("INSERT", "INSERT OR REPLACE", 1))?;
+            for token in tokens {
+                stmt.execute(params_from_iter(token.fields()))?;
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,289 @@
+//! The token model, the matching rules of save/find, ids and expiry.
+
+use std::cmp::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::secret::{exposed, Secret};
+
+/// Field names in store order; the order is part of every store format.
+pub const FIELD_NAMES: [&str; 10] = [
+    "id",
+    "user_name",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "access_token",
+    "grant_token",
+    "expiry_time",
+    "redirect_url",
+    "api_domain",
+];
+
+/// Positions of the secret fields in [`FIELD_NAMES`].
+pub const SECRET_FIELDS: [usize; 4] = [3, 4, 5, 6];
+
+/// One stored OAuth token. Every field is optional; `None` is "absent",
+/// which is the same as an empty string or SQL NULL in every store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Token {
+    pub id: Option<String>,
+    pub user_name: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub refresh_token: Option<Secret>,
+    pub access_token: Option<Secret>,
+    pub grant_token: Option<Secret>,
+    pub expiry_time: Option<String>,
+    pub redirect_url: Option<String>,
+    pub api_domain: Option<String>,
+}
+
+/// An empty value is an absent value.
+pub fn present(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.is_empty())
+}
+
+fn secret(value: Option<String>) -> Option<Secret> {
+    present(value).map(Secret::new)
+}
+
+/// How `save` and `find` look for an existing token (the SDK's precedence).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchKey<'a> {
+    Id(&'a str),
+    UserName(&'a str),
+    /// Only when client id and client secret are both absent.
+    AccessToken(&'a str),
+    /// Only when client id and secret are both present: grant token first,
+    /// then refresh token.
+    GrantOrRefresh {
+        grant: Option<&'a str>,
+        refresh: Option<&'a str>,
+    },
+}
+
+impl Token {
+    /// Builds a token from its ten fields in store order; empty means absent.
+    pub fn from_fields(fields: [Option<String>; 10]) -> Token {
+        let [id, user_name, client_id, client_secret, refresh_token, access_token, grant_token, expiry_time, redirect_url, api_domain] =
+            fields;
+        Token {
+            id: present(id),
+            user_name: present(user_name),
+            client_id: present(client_id),
+            client_secret: secret(client_secret),
+            refresh_token: secret(refresh_token),
+            access_token: secret(access_token),
+            grant_token: secret(grant_token),
+            expiry_time: present(expiry_time),
+            redirect_url: present(redirect_url),
+            api_domain: present(api_domain),
+        }
+    }
+
+    /// The ten fields in store order. Secrets are exposed: callers write stores.
+    pub fn fields(&self) -> [Option<&str>; 10] {
+        let s = exposed;
+        [
+            self.id.as_deref(),
+            self.user_name.as_deref(),
+            self.client_id.as_deref(),
+            s(&self.client_secret),
+            s(&self.refresh_token),
+            s(&self.access_token),
+            s(&self.grant_token),
+            self.expiry_time.as_deref(),
+            self.redirect_url.as_deref(),
+            self.api_domain.as_deref(),
+        ]
+    }
+
+    /// The fields as owned strings, absent as the empty string.
+    pub fn fields_or_empty(&self) -> [&str; 10] {
+        self.fields().map(|f| f.unwrap_or(""))
+    }
+
+    /// Drops empty values, so a token built field by field follows the
+    /// "empty is absent" rule.
+    pub fn normalized(self) -> Token {
+        Token::from_fields(self.fields().map(|f| f.map(str::to_owned)))
+    }
+
+    /// The rule `save` and `find` use to look for an existing token, or
+    /// `None` when the token names nothing to match on.
+    pub fn match_key(&self) -> Option<MatchKey<'_>> {
+        let expose = exposed;
+        if let Some(id) = self.id.as_deref() {
+            return Some(MatchKey::Id(id));
+        }
+        if let Some(user) = self.user_name.as_deref() {
+            return Some(MatchKey::UserName(user));
+        }
+        let has_client = self.client_id.is_some() && self.client_secret.is_some();
+        let no_client = self.client_id.is_none() && self.client_secret.is_none();
+        if let (Some(access), true) = (expose(&self.access_token), no_client) {
+            return Some(MatchKey::AccessToken(access));
+        }
+        let (grant, refresh) = (expose(&self.grant_token), expose(&self.refresh_token));
+        if has_client && (grant.is_some() || refresh.is_some()) {
+            return Some(MatchKey::GrantOrRefresh { grant, refresh });
+        }
+        None
+    }
+
+    /// The SDK refuses a token that names a user or id but carries no token.
+    pub fn check_saveable(&self) -> Result<(), String> {
+        let no_token = self.refresh_token.is_none()
+            && self.grant_token.is_none()
+            && self.access_token.is_none();
+        if (self.id.is_some() || self.user_name.is_some()) && no_token {
+            return Err(
+                "a token with an id or user name needs a refresh, grant or access token".into(),
+            );
+        }
+        if self.fields().iter().all(Option::is_none) {
+            return Err("the token has no fields".into());
+        }
+        Ok(())
+    }
+
+    /// Merges `given` into this stored token: given fields win, stored
+    /// fields fill the gaps; the stored id is kept.
+    pub fn merged_with(&self, given: &Token) -> Token {
+        fn pick<T: Clone>(given: &Option<T>, stored: &Option<T>) -> Option<T> {
+            given.clone().or_else(|| stored.clone())
+        }
+        Token {
+            id: pick(&self.id, &given.id),
+            user_name: pick(&given.user_name, &self.user_name),
+            client_id: pick(&given.client_id, &self.client_id),
+            client_secret: pick(&given.client_secret, &self.client_secret),
+            refresh_token: pick(&given.refresh_token, &self.refresh_token),
+            access_token: pick(&given.access_token, &self.access_token),
+            grant_token: pick(&given.grant_token, &self.grant_token),
+            expiry_time: pick(&given.expiry_time, &self.expiry_time),
+            redirect_url: pick(&given.redirect_url, &self.redirect_url),
+            api_domain: pick(&given.api_domain, &self.api_domain),
+        }
+    }
+
+    /// Expiry in milliseconds since the epoch, when present and numeric.
+    pub fn expiry_ms(&self) -> Option<i64> {
+        self.expiry_time.as_deref()?.trim().parse().ok()
+    }
+
+    /// A token is expired when its expiry time is at or before `now_ms`.
+    /// A token without a (numeric) expiry time is not expired.
+    pub fn is_expired_at(&self, now_ms: i64) -> bool {
+        self.expiry_ms().is_some_and(|expiry| expiry <= now_ms)
+    }
+}
+
+/// Id order: numeric ids by value first, then any other ids as strings.
+pub fn compare_ids(a: Option<&str>, b: Option<&str>) -> Ordering {
+    fn key(id: Option<&str>) -> (bool, u128, &str) {
+        let id = id.unwrap_or("");
+        match numeric_id(id) {
+            Some(n) => (false, n, id),
+            None => (true, 0, id),
+        }
+    }
+    key(a).cmp(&key(b))
+}
+
+/// The value of an id made only of ASCII digits.
+pub fn numeric_id(id: &str) -> Option<u128> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok()
+}
+
+/// The id for a new token: the numeric maximum plus one (after "9" comes
+/// "10", not "9" again as a string maximum would give).
+pub fn next_id<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
+    let max = ids.into_iter().filter_map(numeric_id).max().unwrap_or(0);
+    (max + 1).to_string()
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(fields: &[(&str, &str)]) -> Token {
+        let mut all: [Option<String>; 10] = Default::default();
+        for (name, value) in fields {
+            let i = FIELD_NAMES.iter().position(|n| n == name).unwrap();
+            all[i] = Some(value.to_string());
+        }
+        Token::from_fields(all)
+    }
+
+    #[test]
+    fn match_precedence_follows_the_sdk() {
+        let t = token(&[("id", "4"), ("user_name", "u"), ("access_token", "a")]);
+        assert_eq!(t.match_key(), Some(MatchKey::Id("4")));
+        let t = token(&[("user_name", "u"), ("access_token", "a")]);
+        assert_eq!(t.match_key(), Some(MatchKey::UserName("u")));
+        let t = token(&[("access_token", "a"), ("refresh_token", "r")]);
+        assert_eq!(t.match_key(), Some(MatchKey::AccessToken("a")));
+        // With only one of the client credentials, neither rule applies.
+        let t = token(&[("access_token", "a"), ("client_id", "c")]);
+        assert_eq!(t.match_key(), None);
+        let t = token(&[
+            ("access_token", "a"),
+            ("refresh_token", "r"),
+            ("client_id", "c"),
+            ("client_secret", "s"),
+        ]);
+        assert_eq!(
+            t.match_key(),
+            Some(MatchKey::GrantOrRefresh {
+                grant: None,
+                refresh: Some("r")
+            })
+        );
+    }
+
+    #[test]
+    fn empty_values_are_absent() {
+        let t = token(&[("user_name", ""), ("access_token", "a")]);
+        assert_eq!(t.user_name, None);
+        assert_eq!(t.match_key(), Some(MatchKey::AccessToken("a")));
+    }
+
+    #[test]
+    fn ids_are_compared_and_generated_numerically() {
+        assert_eq!(next_id(["1", "9"]), "10");
+        assert_eq!(next_id(["9", "10", "x99"]), "11");
+        assert_eq!(next_id(Vec::<&str>::new()), "1");
+        let mut ids = vec!["10", "9", "b", "100", "a", "2"];
+        ids.sort_by(|a, b| compare_ids(Some(a), Some(b)));
+        assert_eq!(ids, ["2", "9", "10", "100", "a", "b"]);
+    }
+
+    #[test]
+    fn merge_prefers_given_fields_and_keeps_stored_id() {
+        let stored = token(&[("id", "3"), ("user_name", "u"), ("refresh_token", "old")]);
+        let given = token(&[("user_name", "u"), ("access_token", "new")]);
+        let merged = stored.merged_with(&given);
+        assert_eq!(merged.id.as_deref(), Some("3"));
+        assert_eq!(merged.refresh_token.unwrap().expose(), "old");
+        assert_eq!(merged.access_token.unwrap().expose(), "new");
+    }
+
+    #[test]
+    fn expiry_at_now_is_expired() {
+        let t = token(&[("expiry_time", "1000")]);
+        assert!(t.is_expired_at(1000));
+        assert!(!t.is_expired_at(999));
+        assert!(!token(&[("user_name", "u")]).is_expired_at(i64::MAX));
+    }
+}

@@ -1,0 +1,312 @@
+//! Store URIs: pure parsing, and a `Display` that hides passwords.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use percent_encoding::percent_decode_str;
+
+use crate::secret::Secret;
+
+pub const DEFAULT_TABLE: &str = "oauthtoken";
+pub const DEFAULT_MYSQL_DATABASE: &str = "zohooauth";
+pub const DEFAULT_MYSQL_PORT: u16 = 3306;
+
+/// The forms a store URI may take, for error messages.
+pub const ACCEPTED_FORMS: &str = "memory:, file:PATH, sqlite:PATH[?table=NAME] or \
+     mysql://USER[:PASS]@HOST[:PORT]/DB[?table=NAME]";
+
+/// A parsed `--store` URI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreUri {
+    Memory,
+    File(PathBuf),
+    Sqlite { path: PathBuf, table: String },
+    Mysql(MysqlUri),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MysqlUri {
+    pub user: String,
+    pub password: Option<Secret>,
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub table: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid store URI `{shown}`: {reason}; expected {ACCEPTED_FORMS}")]
+pub struct UriError {
+    /// The URI as given, with anything that could be a password removed.
+    shown: String,
+    reason: String,
+}
+
+impl UriError {
+    fn new(uri: &str, reason: impl Into<String>) -> Self {
+        UriError {
+            shown: hide_password(uri),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Hides the password of a `scheme://user:pass@host` string that may not parse.
+fn hide_password(uri: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return uri.to_string();
+    };
+    match rest.rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => uri.to_string(),
+        },
+        None => uri.to_string(),
+    }
+}
+
+fn valid_table(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Splits `?table=NAME` off the end of a URI body; no other option exists.
+fn split_table<'a>(uri: &str, body: &'a str) -> Result<(&'a str, String), UriError> {
+    let Some((before, query)) = body.rsplit_once('?') else {
+        return Ok((body, DEFAULT_TABLE.to_string()));
+    };
+    let mut table = DEFAULT_TABLE.to_string();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("table", name)) if valid_table(name) => table = name.to_string(),
+            Some(("table", _)) => {
+                return Err(UriError::new(
+                    uri,
+                    "a table name may hold only letters, digits and `_` (at most 64)",
+                ))
+            }
+            _ => return Err(UriError::new(uri, format!("unknown option `{pair}`"))),
+        }
+    }
+    Ok((before, table))
+}
+
+fn decode(uri: &str, part: &str, what: &str) -> Result<String, UriError> {
+    percent_decode_str(part)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| UriError::new(uri, format!("the {what} is not valid UTF-8 once decoded")))
+}
+
+impl StoreUri {
+    pub fn parse(uri: &str) -> Result<StoreUri, UriError> {
+        let Some((scheme, body)) = uri.split_once(':') else {
+            return Err(UriError::new(uri, "no scheme"));
+        };
+        match scheme {
+            "memory" if body.is_empty() || body == "//" => Ok(StoreUri::Memory),
+            "memory" => Err(UriError::new(uri, "memory: takes no path")),
+            "file" if body.is_empty() => Err(UriError::new(uri, "file: needs a path")),
+            "file" => Ok(StoreUri::File(PathBuf::from(body))),
+            "sqlite" => {
+                let (path, table) = split_table(uri, body)?;
+                if path.is_empty() {
+                    return Err(UriError::new(uri, "sqlite: needs a path"));
+                }
+                Ok(StoreUri::Sqlite {
+                    path: PathBuf::from(path),
+                    table,
+                })
+            }
+            "mysql" | "mariadb" => parse_mysql(uri, body).map(StoreUri::Mysql),
+            _ => Err(UriError::new(uri, format!("unknown scheme `{scheme}:`"))),
+        }
+    }
+
+    /// The backend's name, for messages.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            StoreUri::Memory => "memory",
+            StoreUri::File(_) => "file",
+            StoreUri::Sqlite { .. } => "sqlite",
+            StoreUri::Mysql(_) => "mysql",
+        }
+    }
+}
+
+fn parse_mysql(uri: &str, body: &str) -> Result<MysqlUri, UriError> {
+    let Some(rest) = body.strip_prefix("//") else {
+        return Err(UriError::new(uri, "mysql: must be followed by //"));
+    };
+    let (rest, table) = split_table(uri, rest)?;
+    let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+    let Some((credentials, host_port)) = authority.rsplit_once('@') else {
+        return Err(UriError::new(uri, "mysql: needs USER@HOST"));
+    };
+    let (user, password) = match credentials.split_once(':') {
+        Some((user, pass)) => (user, Some(pass)),
+        None => (credentials, None),
+    };
+    let user = decode(uri, user, "user")?;
+    if user.is_empty() {
+        return Err(UriError::new(uri, "mysql: needs a user name"));
+    }
+    let password = password
+        .map(|p| decode(uri, p, "password"))
+        .transpose()?
+        .map(Secret::new);
+    let (host, port) = split_host_port(uri, host_port)?;
+    let database = match decode(uri, database, "database")? {
+        db if db.is_empty() => DEFAULT_MYSQL_DATABASE.to_string(),
+        db if valid_table(&db) => db,
+        _ => {
+            return Err(UriError::new(
+                uri,
+                "a database name may hold only letters, digits and `_`",
+            ))
+        }
+    };
+    Ok(MysqlUri {
+        user,
+        password,
+        host,
+        port,
+        database,
+        table,
+    })
+}
+
+fn split_host_port(uri: &str, host_port: &str) -> Result<(String, u16), UriError> {
+    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+        let (host, after) = v6
+            .split_once(']')
+            .ok_or_else(|| UriError::new(uri, "unclosed `[` in host"))?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match host_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(UriError::new(uri, "mysql: needs a host"));
+    }
+    let port = match port {
+        None => DEFAULT_MYSQL_PORT,
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p != 0)
+            .ok_or_else(|| UriError::new(uri, format!("`{p}` is not a port number")))?,
+    };
+    Ok((host.to_string(), port))
+}
+
+impl fmt::Display for StoreUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let table_suffix = |table: &str| {
+            if table == DEFAULT_TABLE {
+                String::new()
+            } else {
+                format!("?table={table}")
+            }
+        };
+        match self {
+            StoreUri::Memory => write!(f, "memory:"),
+            StoreUri::File(path) => write!(f, "file:{}", path.display()),
+            StoreUri::Sqlite { path, table } => {
+                write!(f, "sqlite:{}{}", path.display(), table_suffix(table))
+            }
+            StoreUri::Mysql(m) => {
+                let password = if m.password.is_some() { ":***" } else { "" };
+                let host = if m.host.contains(':') {
+                    format!("[{}]", m.host)
+                } else {
+                    m.host.clone()
+                };
+                write!(
+                    f,
+                    "mysql://{}{password}@{host}:{}/{}{}",
+                    m.user,
+                    m.port,
+                    m.database,
+                    table_suffix(&m.table)
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mysql(user: &str, pass: Option<&str>, host: &str, port: u16, db: &str, table: &str) -> StoreUri {
+        StoreUri::Mysql(MysqlUri {
+            user: user.into(),
+            password: pass.map(Secret::new),
+            host: host.into(),
+            port,
+            database: db.into(),
+            table: table.into(),
+        })
+    }
+
+    #[test]
+    fn parses_every_accepted_form() {
+        let cases = [
+            ("memory:", StoreUri::Memory),
+            ("file:tokens.csv", StoreUri::File("tokens.csv".into())),
+            ("file:/var/lib/a b.csv", StoreUri::File("/var/lib/a b.csv".into())),
+            (
+                "sqlite:/tmp/z.db",
+                StoreUri::Sqlite { path: "/tmp/z.db".into(), table: "oauthtoken".into() },
+            ),
+            (
+                "sqlite:z.db?table=tokens_2",
+                StoreUri::Sqlite { path: "z.db".into(), table: "tokens_2".into() },
+            ),
+            ("mysql://root@localhost/zohooauth", mysql("root", None, "localhost", 3306, "zohooauth", "oauthtoken")),
+            ("mysql://u:p%40ss@127.0.0.1:3307/db?table=t", mysql("u", Some("p@ss"), "127.0.0.1", 3307, "db", "t")),
+            ("mysql://u:a:b@h/db", mysql("u", Some("a:b"), "h", 3306, "db", "oauthtoken")),
+            ("mysql://u@h", mysql("u", None, "h", 3306, "zohooauth", "oauthtoken")),
+            ("mysql://u@[::1]:4000/db", mysql("u", None, "::1", 4000, "db", "oauthtoken")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(StoreUri::parse(text), Ok(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_uris_with_a_reason() {
+        let cases = [
+            ("tokens.csv", "no scheme"),
+            ("postgres://u@h/db", "unknown scheme `postgres:`"),
+            ("file:", "needs a path"),
+            ("sqlite:", "needs a path"),
+            ("sqlite:a.db?table=x; drop table y", "letters, digits"),
+            ("sqlite:a.db?mode=ro", "unknown option"),
+            ("mysql:u@h/db", "must be followed by //"),
+            ("mysql://h/db", "USER@HOST"),
+            ("mysql://u@h:99999/db", "not a port"),
+            ("mysql://u@:3306/db", "needs a host"),
+            ("mysql://u@h/d-b", "database name"),
+            ("memory:x", "takes no path"),
+        ];
+        for (text, reason) in cases {
+            let err = StoreUri::parse(text).unwrap_err().to_string();
+            assert!(err.contains(reason), "{text}: {err}");
+            assert!(err.contains("expected memory:"), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        let uri = StoreUri::parse("mysql://u:hunter2@h/db").unwrap();
+        assert_eq!(uri.to_string(), "mysql://u:***@h:3306/db");
+        assert!(!format!("{uri:?}").contains("hunter2"));
+        let err = StoreUri::parse("mysql://u:hunter2@h:bad/db").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+}

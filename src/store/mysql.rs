@@ -27,8 +27,10 @@ pub struct MysqlStore {
     conn: Conn,
     database: String,
     table: String,
-    /// Whether the table (and its indexes) are known to exist.
+    /// Whether the table's columns have been checked.
     table_ready: bool,
+    /// Whether the table and its indexes are known to exist.
+    prepared: bool,
 }
 
 fn params(values: impl IntoIterator<Item = Option<impl Into<String>>>) -> Params {
@@ -79,6 +81,7 @@ impl MysqlStore {
             database: uri.database.clone(),
             table: uri.table.clone(),
             table_ready: false,
+            prepared: false,
         })
     }
 
@@ -107,6 +110,9 @@ impl MysqlStore {
 
     /// Creates the table and its lookup indexes when missing.
     fn prepare_for_writing(&mut self) -> Result<()> {
+        if self.prepared {
+            return Ok(());
+        }
         let columns = self.columns()?;
         if columns.is_empty() {
             self.conn
@@ -133,12 +139,13 @@ impl MysqlStore {
             }
         }
         self.table_ready = true;
+        self.prepared = true;
         Ok(())
     }
 
-    /// Runs `work` in one transaction, holding this table's writer lock.
+    /// Runs `work` in one transaction, holding this table's writer lock
+    /// (taken before any DDL, so concurrent first writers do not race).
     fn write_tx<T>(&mut self, work: impl FnOnce(&mut MysqlRows<'_, '_>) -> Result<T>) -> Result<T> {
-        self.prepare_for_writing()?;
         let lock_name = format!("tokenstore.{}.{}", self.database, self.table);
         let got: Option<Option<i64>> = self
             .conn
@@ -148,6 +155,7 @@ impl MysqlStore {
             bail!("another writer held the table for {LOCK_WAIT_SECONDS}s; try again");
         }
         let result = (|| {
+            self.prepare_for_writing()?;
             let table = self.table.clone();
             let mut tx = self
                 .conn

@@ -1,0 +1,113 @@
+//! Shared test helpers: temp dirs, the real binary, fixtures, and the MySQL
+//! server that `scripts/test.sh` starts.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use assert_cmd::Command;
+use tokenstore::token::{Token, FIELD_NAMES};
+
+/// A temp dir and a clean environment for running the binary.
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        TestEnv {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `tokenstore` with no inherited store, colour or data dir.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("tokenstore").expect("binary built");
+        cmd.env_clear()
+            .env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    /// Copies a fixture into the temp dir; returns its path.
+    pub fn fixture(&self, name: &str) -> PathBuf {
+        let to = self.path(name);
+        std::fs::copy(fixture_path(name), &to).expect("copy fixture");
+        to
+    }
+}
+
+pub fn fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The tokens and clock of a fixture's `.expected.json`.
+pub fn expected(name: &str) -> (i64, Vec<Token>) {
+    let text = std::fs::read_to_string(fixture_path(name)).expect("expected json");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let now = value["now_ms"].as_i64().expect("now_ms");
+    let tokens = value["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .map(|t| {
+            let fields = FIELD_NAMES.map(|f| t[f].as_str().map(str::to_owned));
+            Token::from_fields(fields)
+        })
+        .collect();
+    (now, tokens)
+}
+
+/// A token from (field, value) pairs.
+pub fn token(pairs: &[(&str, &str)]) -> Token {
+    let mut fields: [Option<String>; 10] = Default::default();
+    for (name, value) in pairs {
+        let i = FIELD_NAMES
+            .iter()
+            .position(|f| f == name)
+            .unwrap_or_else(|| panic!("no field {name}"));
+        fields[i] = Some(value.to_string());
+    }
+    Token::from_fields(fields)
+}
+
+/// The MySQL server of `scripts/test.sh`. Its tests fail, never skip, when
+/// it is missing, unless TOKENSTORE_SKIP_MYSQL=1 is set outside CI.
+pub fn mysql_base_uri() -> Option<String> {
+    if let Ok(uri) = std::env::var("TOKENSTORE_TEST_MYSQL_URI") {
+        return Some(uri);
+    }
+    let in_ci = std::env::var_os("CI").is_some();
+    if !in_ci && std::env::var("TOKENSTORE_SKIP_MYSQL").as_deref() == Ok("1") {
+        eprintln!("MySQL tests SKIPPED: TOKENSTORE_SKIP_MYSQL=1");
+        return None;
+    }
+    panic!(
+        "TOKENSTORE_TEST_MYSQL_URI is not set: run the suite with `bash scripts/test.sh`, \
+         which starts MariaDB (or set TOKENSTORE_SKIP_MYSQL=1 locally)"
+    );
+}
+
+/// A table name no other test uses.
+pub fn unique_table(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// A MySQL URI for a fresh table of its own.
+pub fn mysql_uri(prefix: &str) -> Option<String> {
+    let base = mysql_base_uri()?;
+    Some(format!("{base}?table={}", unique_table(prefix)))
+}

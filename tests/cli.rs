@@ -1,0 +1,334 @@
+//! End to end: the real binary, in temp dirs, on every backend.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{expected, TestEnv};
+use serde_json::Value;
+
+const SECRETS: [&str; 4] = ["cs-SECRET-0123456789", "rt-SECRET-0123456789", "at-SECRET-0123456789", "gt-SECRET-0123456789"];
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+fn json(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
+}
+
+/// The store URIs of the persistent backends in this env.
+fn store_uris(env: &TestEnv) -> Vec<String> {
+    let mut uris = vec![
+        format!("file:{}", env.path("tokens.csv").display()),
+        format!("sqlite:{}", env.path("tokens.db").display()),
+    ];
+    if let Some(uri) = common::mysql_uri("cli") {
+        uris.push(uri);
+    }
+    uris
+}
+
+fn save_alice(env: &TestEnv, store: &str) -> std::process::Output {
+    env.cmd()
+        .args(["--store", store, "save", "--user-name", "alice@example.com"])
+        .args(["--client-id", "1000.CLIENT", "--client-secret", "-", "--refresh-token", "-"])
+        .args(["--access-token", "-", "--expires-in", "3600", "--api-domain", "https://www.zohoapis.com", "--json"])
+        .write_stdin(format!("{}\n{}\n{}\n", SECRETS[0], SECRETS[1], SECRETS[2]))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_subcommand_on_every_backend() {
+    let env = TestEnv::new();
+    for store in store_uris(&env) {
+        let out = save_alice(&env, &store);
+        assert!(out.status.success(), "{store}: {}", stderr(&out));
+        let saved = json(&out);
+        assert_eq!(saved["id"], "1", "{store}");
+        assert_eq!(saved["expired"], false);
+        // Secrets read from stdin were stored; output masks them.
+        assert_eq!(saved["refresh_token"], "rt-S…6789");
+
+        let out = env
+            .cmd()
+            .args(["--store", &store, "save", "--user-name", "bob@example.com", "--access-token", "at-bob"])
+            .args(["--expiry-time", "1000", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(json(&out)["id"], "2", "{store}: {}", stderr(&out));
+
+        let out = env
+            .cmd()
+            .args(["--store", &store, "find", "--user-name", "alice@example.com", "--json", "--reveal"])
+            .output()
+            .unwrap();
+        let found = json(&out);
+        assert_eq!(found["refresh_token"], SECRETS[1], "{store}");
+        assert_eq!(found["client_secret"], SECRETS[0]);
+
+        let out = env
+            .cmd()
+            .args(["--store", &store, "find", "--refresh-token", SECRETS[1], "--client-id", "1000.CLIENT"])
+            .args(["--client-secret", SECRETS[0], "--format", "jsonl"])
+            .output()
+            .unwrap();
+        assert_eq!(json(&out)["id"], "1", "{store}");
+
+        let out = env.cmd().args(["--store", &store, "find-by-id", "2", "--json"]).output().unwrap();
+        assert_eq!(json(&out)["user_name"], "bob@example.com", "{store}");
+        assert_eq!(json(&out)["expired"], true);
+
+        let out = env.cmd().args(["--store", &store, "list", "--json"]).output().unwrap();
+        let list = json(&out);
+        assert_eq!(list.as_array().unwrap().len(), 2, "{store}");
+        let out = env.cmd().args(["--store", &store, "list", "--expired", "--format", "jsonl"]).output().unwrap();
+        let ids: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].clone()).collect();
+        assert_eq!(ids, ["2"], "{store}");
+        let out = env.cmd().args(["--store", &store, "list", "--valid", "--user", "alice@example.com", "--json"]).output().unwrap();
+        assert_eq!(json(&out).as_array().unwrap().len(), 1, "{store}");
+
+        let out = env.cmd().args(["--store", &store, "list"]).output().unwrap();
+        let table = stdout(&out);
+        assert!(table.contains("alice@example.com") && table.contains("expired"), "{table}");
+        assert!(table.contains("in 59m") || table.contains("in 1h"), "{table}");
+
+        let out = env.cmd().args(["--store", &store, "delete", "2", "7"]).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(stdout(&out), "deleted 2\n");
+        assert!(stderr(&out).contains("no token with id 7"), "{}", stderr(&out));
+
+        let out = env.cmd().args(["--store", &store, "purge"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{store}: purge without --yes off a terminal");
+        let out = env.cmd().args(["--store", &store, "purge", "--yes"]).output().unwrap();
+        assert!(out.status.success());
+        assert!(stdout(&out).contains("deleted 1 tokens"), "{}", stdout(&out));
+        let out = env.cmd().args(["--store", &store, "list", "--json"]).output().unwrap();
+        assert_eq!(json(&out), serde_json::json!([]));
+    }
+}
+
+#[test]
+fn nothing_found_exits_3() {
+    let env = TestEnv::new();
+    let store = format!("sqlite:{}", env.path("t.db").display());
+    save_alice(&env, &store);
+    let out = env.cmd().args(["--store", &store, "find", "--user-name", "ghost"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stdout(&out).is_empty());
+    assert!(stderr(&out).contains("no matching token"));
+    let out = env.cmd().args(["--store", &store, "find-by-id", "99"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let out = env.cmd().args(["--store", &store, "delete", "99", "--strict"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let out = env.cmd().args(["--store", &store, "delete", "--user", "ghost", "--strict"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    // An injection payload is an id like any other: nothing matches it.
+    let out = env.cmd().args(["--store", &store, "delete", "0 OR 1=1", "--strict"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let out = env.cmd().args(["--store", &store, "delete", "--user", "alice@example.com"]).output().unwrap();
+    assert_eq!(stdout(&out), "deleted 1\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = TestEnv::new();
+    for args in [
+        vec!["frobnicate"],
+        vec!["list", "--expired", "--valid"],
+        vec!["find"],
+        vec!["find", "--refresh-token", "r"],
+        vec!["save", "--user-name", "u"],
+        vec!["save", "--expiry-time", "1", "--expires-in", "5", "--access-token", "a"],
+    ] {
+        let out = env.cmd().args(["--store", "memory:"]).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty());
+    }
+    let out = env.cmd().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with("tokenstore "));
+}
+
+#[test]
+fn bad_uris_get_one_clear_line() {
+    let env = TestEnv::new();
+    for uri in ["tokens.csv", "postgres://u@h/db", "sqlite:x.db?table=x;drop table y", "mysql://u:hunter2@h:notaport/db"] {
+        let out = env.cmd().args(["--store", uri, "list"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{uri}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("expected memory:, file:PATH"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}
+
+#[test]
+fn malformed_csv_is_reported_by_line_and_left_alone() {
+    let env = TestEnv::new();
+    let path = env.path("bad.csv");
+    let text = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n1,a,,,r,,,,,\n2,b,c\n";
+    std::fs::write(&path, text).unwrap();
+    let store = format!("file:{}", path.display());
+    for args in [vec!["list"], vec!["save", "--user-name", "x", "--access-token", "y"], vec!["purge", "--yes"]] {
+        let out = env.cmd().args(["--store", &store]).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+}
+
+#[test]
+fn secrets_never_show_without_reveal() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("s.csv").display());
+    let out = env
+        .cmd()
+        .args(["--store", &store, "save", "--user-name", "u", "--client-id", "c"])
+        .args(["--client-secret", SECRETS[0], "--refresh-token", SECRETS[1], "--access-token", SECRETS[2], "--grant-token", SECRETS[3]])
+        .output()
+        .unwrap();
+    let mut seen = stdout(&out) + &stderr(&out);
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["list", "--format", "jsonl"],
+        vec!["list", "--format", "csv"],
+        vec!["find", "--user-name", "u"],
+        vec!["find-by-id", "1", "--json"],
+        vec!["purge", "--dry-run"],
+        vec!["info"],
+        vec!["save", "--user-name", "x"],
+        vec!["migrate", "--to", "memory:"],
+    ];
+    for args in runs {
+        let out = env.cmd().args(["--store", &store]).args(&args).output().unwrap();
+        seen += &(stdout(&out) + &stderr(&out));
+    }
+    for secret in SECRETS {
+        assert!(!seen.contains(secret), "{secret} leaked:\n{seen}");
+        assert!(!seen.contains(&secret[..12]), "part of {secret} leaked");
+    }
+    let out = env.cmd().args(["--store", &store, "list", "--format", "csv", "--reveal"]).output().unwrap();
+    assert!(SECRETS.iter().all(|s| stdout(&out).contains(s)), "--reveal shows all");
+}
+
+#[test]
+fn new_stores_are_private() {
+    let env = TestEnv::new();
+    // The default store: <data dir>/tokenstore/tokens.db, 0600 in a 0700 folder.
+    let out = env.cmd().args(["save", "--user-name", "u", "--access-token", "a"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let db = env.path("data/tokenstore/tokens.db");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    let out = env.cmd().args(["list", "--json"]).output().unwrap();
+    assert_eq!(json(&out)[0]["user_name"], "u");
+
+    let csv = env.path("new/tokens.csv");
+    let store = format!("file:{}", csv.display());
+    env.cmd().args(["--store", &store, "save", "--user-name", "u", "--access-token", "a"]).assert().success();
+    assert_eq!(mode(&csv), 0o600);
+    // An existing file keeps its mode.
+    std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o640)).unwrap();
+    env.cmd().args(["--store", &store, "save", "--user-name", "v", "--access-token", "b"]).assert().success();
+    assert_eq!(mode(&csv), 0o640);
+}
+
+#[test]
+fn reading_a_missing_store_creates_nothing() {
+    let env = TestEnv::new();
+    for store in ["file:missing.csv", "sqlite:missing.db"] {
+        let out = env.cmd().args(["--store", store, "list", "--json"]).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(json(&out), serde_json::json!([]));
+    }
+    assert_eq!(std::fs::read_dir(env.dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn export_import_pipeline_preserves_every_token() {
+    let env = TestEnv::new();
+    let source = env.fixture("python-sdk-filestore.csv");
+    let exported = env
+        .cmd()
+        .args(["--store", &format!("file:{}", source.display()), "list", "--format", "jsonl", "--reveal"])
+        .output()
+        .unwrap();
+    let target = format!("sqlite:{}", env.path("imported.db").display());
+    let out = env
+        .cmd()
+        .args(["--store", &target, "save", "--input", "-", "--format", "jsonl"])
+        .write_stdin(exported.stdout.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (_, want) = expected("python-sdk-filestore.expected.json");
+    let got = tokenstore::store::open(&tokenstore::uri::StoreUri::parse(&target).unwrap())
+        .unwrap()
+        .get_tokens()
+        .unwrap();
+    assert_eq!(got, want);
+    // Masked output cannot be imported by mistake.
+    let masked = env
+        .cmd()
+        .args(["--store", &format!("file:{}", source.display()), "list", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    let out = env
+        .cmd()
+        .args(["--store", &target, "save", "--input", "-"])
+        .write_stdin(masked.stdout)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("masked"), "{}", stderr(&out));
+}
+
+#[test]
+fn csv_output_is_a_file_store() {
+    let env = TestEnv::new();
+    let source = env.fixture("python-sdk-filestore.csv");
+    let out = env
+        .cmd()
+        .args(["--store", &format!("file:{}", source.display()), "list", "--format", "csv", "--reveal"])
+        .output()
+        .unwrap();
+    let sdk = std::fs::read_to_string(&source).unwrap();
+    assert_eq!(stdout(&out), sdk.replace("\r\n", "\n"));
+}
+
+#[test]
+fn broken_pipe_is_not_an_error() {
+    let env = TestEnv::new();
+    // Far more output than a pipe buffer holds, so the writer meets the closed pipe.
+    let path = env.path("big.csv");
+    let tokens: Vec<_> = (1..=3000)
+        .map(|n| common::token(&[("id", &n.to_string()), ("user_name", &format!("user{n}@example.com")), ("access_token", "a")]))
+        .collect();
+    tokenstore::store::open(&tokenstore::uri::StoreUri::File(path.clone()))
+        .unwrap()
+        .put_tokens(&tokens)
+        .unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} --store file:{} list --format jsonl | head -n 1; exit ${{PIPESTATUS[0]}}",
+            assert_cmd::cargo::cargo_bin("tokenstore").display(),
+            path.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out).lines().count(), 1);
+}

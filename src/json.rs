@@ -176,6 +176,9 @@ mod tests {
 
     #[test]
     fn expiry_renders_as_rfc3339() {
-        assert_eq!(rfc3339(1767225600000).as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(
+            rfc3339(1767225600000).as_deref(),
+            Some("2026-01-01T00:00:00Z")
+        );
     }
 }

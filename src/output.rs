@@ -70,10 +70,16 @@ impl<'w> TokenWriter<'w> {
             Format::Json => {
                 let sep = if self.count == 0 { "\n  " } else { ",\n  " };
                 self.out.write_all(sep.as_bytes())?;
-                serde_json::to_writer(&mut *self.out, &TokenJson::new(token, style.reveal, style.now_ms))?;
+                serde_json::to_writer(
+                    &mut *self.out,
+                    &TokenJson::new(token, style.reveal, style.now_ms),
+                )?;
             }
             Format::Jsonl => {
-                serde_json::to_writer(&mut *self.out, &TokenJson::new(token, style.reveal, style.now_ms))?;
+                serde_json::to_writer(
+                    &mut *self.out,
+                    &TokenJson::new(token, style.reveal, style.now_ms),
+                )?;
                 self.out.write_all(b"\n")?;
             }
             Format::Csv => {
@@ -81,9 +87,11 @@ impl<'w> TokenWriter<'w> {
                     .fields()
                     .iter()
                     .enumerate()
-                    .map(|(i, f)| match (f, crate::token::SECRET_FIELDS.contains(&i), style.reveal) {
-                        (Some(v), true, false) => Secret::new(*v).masked(),
-                        (v, _, _) => v.unwrap_or_default().to_string(),
+                    .map(|(i, f)| {
+                        match (f, crate::token::SECRET_FIELDS.contains(&i), style.reveal) {
+                            (Some(v), true, false) => Secret::new(*v).masked(),
+                            (v, _, _) => v.unwrap_or_default().to_string(),
+                        }
                     })
                     .collect();
                 self.out.write_all(&csv_line(&shown)?)?;
@@ -118,7 +126,10 @@ impl<'w> TokenWriter<'w> {
 /// Writes one token: a JSON object (not an array) for `json`.
 pub fn write_one(out: &mut dyn Write, token: &Token, style: Style) -> Result<()> {
     if style.format == Format::Json {
-        serde_json::to_writer_pretty(&mut *out, &TokenJson::new(token, style.reveal, style.now_ms))?;
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &TokenJson::new(token, style.reveal, style.now_ms),
+        )?;
         writeln!(out)?;
         return Ok(());
     }
@@ -149,7 +160,8 @@ fn new_table() -> Table {
 
 fn table_row(token: &Token, style: Style) -> Vec<Cell> {
     let text = |v: Option<&str>| Cell::new(shorten(v.unwrap_or("-")));
-    let secret = |s: &Option<Secret>| Cell::new(show_secret(s, style.reveal).as_deref().unwrap_or("-"));
+    let secret =
+        |s: &Option<Secret>| Cell::new(show_secret(s, style.reveal).as_deref().unwrap_or("-"));
     let expires = Cell::new(describe_expiry(token, style.now_ms));
     let expires = if style.color && token.is_expired_at(style.now_ms) {
         expires.fg(Color::Red)

@@ -242,7 +242,14 @@ impl fmt::Display for StoreUri {
 mod tests {
     use super::*;
 
-    fn mysql(user: &str, pass: Option<&str>, host: &str, port: u16, db: &str, table: &str) -> StoreUri {
+    fn mysql(
+        user: &str,
+        pass: Option<&str>,
+        host: &str,
+        port: u16,
+        db: &str,
+        table: &str,
+    ) -> StoreUri {
         StoreUri::Mysql(MysqlUri {
             user: user.into(),
             password: pass.map(Secret::new),
@@ -258,20 +265,44 @@ mod tests {
         let cases = [
             ("memory:", StoreUri::Memory),
             ("file:tokens.csv", StoreUri::File("tokens.csv".into())),
-            ("file:/var/lib/a b.csv", StoreUri::File("/var/lib/a b.csv".into())),
+            (
+                "file:/var/lib/a b.csv",
+                StoreUri::File("/var/lib/a b.csv".into()),
+            ),
             (
                 "sqlite:/tmp/z.db",
-                StoreUri::Sqlite { path: "/tmp/z.db".into(), table: "oauthtoken".into() },
+                StoreUri::Sqlite {
+                    path: "/tmp/z.db".into(),
+                    table: "oauthtoken".into(),
+                },
             ),
             (
                 "sqlite:z.db?table=tokens_2",
-                StoreUri::Sqlite { path: "z.db".into(), table: "tokens_2".into() },
+                StoreUri::Sqlite {
+                    path: "z.db".into(),
+                    table: "tokens_2".into(),
+                },
             ),
-            ("mysql://root@localhost/zohooauth", mysql("root", None, "localhost", 3306, "zohooauth", "oauthtoken")),
-            ("mysql://u:p%40ss@127.0.0.1:3307/db?table=t", mysql("u", Some("p@ss"), "127.0.0.1", 3307, "db", "t")),
-            ("mysql://u:a:b@h/db", mysql("u", Some("a:b"), "h", 3306, "db", "oauthtoken")),
-            ("mysql://u@h", mysql("u", None, "h", 3306, "zohooauth", "oauthtoken")),
-            ("mysql://u@[::1]:4000/db", mysql("u", None, "::1", 4000, "db", "oauthtoken")),
+            (
+                "mysql://root@localhost/zohooauth",
+                mysql("root", None, "localhost", 3306, "zohooauth", "oauthtoken"),
+            ),
+            (
+                "mysql://u:p%40ss@127.0.0.1:3307/db?table=t",
+                mysql("u", Some("p@ss"), "127.0.0.1", 3307, "db", "t"),
+            ),
+            (
+                "mysql://u:a:b@h/db",
+                mysql("u", Some("a:b"), "h", 3306, "db", "oauthtoken"),
+            ),
+            (
+                "mysql://u@h",
+                mysql("u", None, "h", 3306, "zohooauth", "oauthtoken"),
+            ),
+            (
+                "mysql://u@[::1]:4000/db",
+                mysql("u", None, "::1", 4000, "db", "oauthtoken"),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(StoreUri::parse(text), Ok(want), "{text}");

@@ -7,7 +7,12 @@ use std::os::unix::fs::PermissionsExt;
 use common::{expected, TestEnv};
 use serde_json::Value;
 
-const SECRETS: [&str; 4] = ["cs-SECRET-0123456789", "rt-SECRET-0123456789", "at-SECRET-0123456789", "gt-SECRET-0123456789"];
+const SECRETS: [&str; 4] = [
+    "cs-SECRET-0123456789",
+    "rt-SECRET-0123456789",
+    "at-SECRET-0123456789",
+    "gt-SECRET-0123456789",
+];
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
@@ -37,8 +42,23 @@ fn store_uris(env: &TestEnv) -> Vec<String> {
 fn save_alice(env: &TestEnv, store: &str) -> std::process::Output {
     env.cmd()
         .args(["--store", store, "save", "--user-name", "alice@example.com"])
-        .args(["--client-id", "1000.CLIENT", "--client-secret", "-", "--refresh-token", "-"])
-        .args(["--access-token", "-", "--expires-in", "3600", "--api-domain", "https://www.zohoapis.com", "--json"])
+        .args([
+            "--client-id",
+            "1000.CLIENT",
+            "--client-secret",
+            "-",
+            "--refresh-token",
+            "-",
+        ])
+        .args([
+            "--access-token",
+            "-",
+            "--expires-in",
+            "3600",
+            "--api-domain",
+            "https://www.zohoapis.com",
+            "--json",
+        ])
         .write_stdin(format!("{}\n{}\n{}\n", SECRETS[0], SECRETS[1], SECRETS[2]))
         .output()
         .unwrap()
@@ -58,7 +78,15 @@ fn every_subcommand_on_every_backend() {
 
         let out = env
             .cmd()
-            .args(["--store", &store, "save", "--user-name", "bob@example.com", "--access-token", "at-bob"])
+            .args([
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                "bob@example.com",
+                "--access-token",
+                "at-bob",
+            ])
             .args(["--expiry-time", "1000", "--json"])
             .output()
             .unwrap();
@@ -66,7 +94,15 @@ fn every_subcommand_on_every_backend() {
 
         let out = env
             .cmd()
-            .args(["--store", &store, "find", "--user-name", "alice@example.com", "--json", "--reveal"])
+            .args([
+                "--store",
+                &store,
+                "find",
+                "--user-name",
+                "alice@example.com",
+                "--json",
+                "--reveal",
+            ])
             .output()
             .unwrap();
         let found = json(&out);
@@ -75,41 +111,114 @@ fn every_subcommand_on_every_backend() {
 
         let out = env
             .cmd()
-            .args(["--store", &store, "find", "--refresh-token", SECRETS[1], "--client-id", "1000.CLIENT"])
+            .args([
+                "--store",
+                &store,
+                "find",
+                "--refresh-token",
+                SECRETS[1],
+                "--client-id",
+                "1000.CLIENT",
+            ])
             .args(["--client-secret", SECRETS[0], "--format", "jsonl"])
             .output()
             .unwrap();
         assert_eq!(json(&out)["id"], "1", "{store}");
 
-        let out = env.cmd().args(["--store", &store, "find-by-id", "2", "--json"]).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["--store", &store, "find-by-id", "2", "--json"])
+            .output()
+            .unwrap();
         assert_eq!(json(&out)["user_name"], "bob@example.com", "{store}");
         assert_eq!(json(&out)["expired"], true);
 
-        let out = env.cmd().args(["--store", &store, "list", "--json"]).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["--store", &store, "list", "--json"])
+            .output()
+            .unwrap();
         let list = json(&out);
         assert_eq!(list.as_array().unwrap().len(), 2, "{store}");
-        let out = env.cmd().args(["--store", &store, "list", "--expired", "--format", "jsonl"]).output().unwrap();
-        let ids: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].clone()).collect();
+        let out = env
+            .cmd()
+            .args(["--store", &store, "list", "--expired", "--format", "jsonl"])
+            .output()
+            .unwrap();
+        let ids: Vec<Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].clone())
+            .collect();
         assert_eq!(ids, ["2"], "{store}");
-        let out = env.cmd().args(["--store", &store, "list", "--valid", "--user", "alice@example.com", "--json"]).output().unwrap();
+        let out = env
+            .cmd()
+            .args([
+                "--store",
+                &store,
+                "list",
+                "--valid",
+                "--user",
+                "alice@example.com",
+                "--json",
+            ])
+            .output()
+            .unwrap();
         assert_eq!(json(&out).as_array().unwrap().len(), 1, "{store}");
 
-        let out = env.cmd().args(["--store", &store, "list"]).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["--store", &store, "list"])
+            .output()
+            .unwrap();
         let table = stdout(&out);
-        assert!(table.contains("alice@example.com") && table.contains("expired"), "{table}");
-        assert!(table.contains("in 59m") || table.contains("in 1h"), "{table}");
+        assert!(
+            table.contains("alice@example.com") && table.contains("expired"),
+            "{table}"
+        );
+        assert!(
+            table.contains("in 59m") || table.contains("in 1h"),
+            "{table}"
+        );
 
-        let out = env.cmd().args(["--store", &store, "delete", "2", "7"]).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["--store", &store, "delete", "2", "7"])
+            .output()
+            .unwrap();
         assert!(out.status.success());
         assert_eq!(stdout(&out), "deleted 2\n");
-        assert!(stderr(&out).contains("no token with id 7"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("no token with id 7"),
+            "{}",
+            stderr(&out)
+        );
 
-        let out = env.cmd().args(["--store", &store, "purge"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{store}: purge without --yes off a terminal");
-        let out = env.cmd().args(["--store", &store, "purge", "--yes"]).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["--store", &store, "purge"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{store}: purge without --yes off a terminal"
+        );
+        let out = env
+            .cmd()
+            .args(["--store", &store, "purge", "--yes"])
+            .output()
+            .unwrap();
         assert!(out.status.success());
-        assert!(stdout(&out).contains("deleted 1 tokens"), "{}", stdout(&out));
-        let out = env.cmd().args(["--store", &store, "list", "--json"]).output().unwrap();
+        assert!(
+            stdout(&out).contains("deleted 1 tokens"),
+            "{}",
+            stdout(&out)
+        );
+        let out = env
+            .cmd()
+            .args(["--store", &store, "list", "--json"])
+            .output()
+            .unwrap();
         assert_eq!(json(&out), serde_json::json!([]));
     }
 }
@@ -119,20 +228,44 @@ fn nothing_found_exits_3() {
     let env = TestEnv::new();
     let store = format!("sqlite:{}", env.path("t.db").display());
     save_alice(&env, &store);
-    let out = env.cmd().args(["--store", &store, "find", "--user-name", "ghost"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--store", &store, "find", "--user-name", "ghost"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(stdout(&out).is_empty());
     assert!(stderr(&out).contains("no matching token"));
-    let out = env.cmd().args(["--store", &store, "find-by-id", "99"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--store", &store, "find-by-id", "99"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    let out = env.cmd().args(["--store", &store, "delete", "99", "--strict"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--store", &store, "delete", "99", "--strict"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    let out = env.cmd().args(["--store", &store, "delete", "--user", "ghost", "--strict"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--store", &store, "delete", "--user", "ghost", "--strict"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     // An injection payload is an id like any other: nothing matches it.
-    let out = env.cmd().args(["--store", &store, "delete", "0 OR 1=1", "--strict"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--store", &store, "delete", "0 OR 1=1", "--strict"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    let out = env.cmd().args(["--store", &store, "delete", "--user", "alice@example.com"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--store", &store, "delete", "--user", "alice@example.com"])
+        .output()
+        .unwrap();
     assert_eq!(stdout(&out), "deleted 1\n");
 }
 
@@ -145,9 +278,22 @@ fn usage_errors_exit_2() {
         vec!["find"],
         vec!["find", "--refresh-token", "r"],
         vec!["save", "--user-name", "u"],
-        vec!["save", "--expiry-time", "1", "--expires-in", "5", "--access-token", "a"],
+        vec![
+            "save",
+            "--expiry-time",
+            "1",
+            "--expires-in",
+            "5",
+            "--access-token",
+            "a",
+        ],
     ] {
-        let out = env.cmd().args(["--store", "memory:"]).args(&args).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["--store", "memory:"])
+            .args(&args)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(!stderr(&out).is_empty());
     }
@@ -159,7 +305,12 @@ fn usage_errors_exit_2() {
 #[test]
 fn bad_uris_get_one_clear_line() {
     let env = TestEnv::new();
-    for uri in ["tokens.csv", "postgres://u@h/db", "sqlite:x.db?table=x;drop table y", "mysql://u:hunter2@h:notaport/db"] {
+    for uri in [
+        "tokens.csv",
+        "postgres://u@h/db",
+        "sqlite:x.db?table=x;drop table y",
+        "mysql://u:hunter2@h:notaport/db",
+    ] {
         let out = env.cmd().args(["--store", uri, "list"]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{uri}");
         let err = stderr(&out);
@@ -176,8 +327,17 @@ fn malformed_csv_is_reported_by_line_and_left_alone() {
     let text = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n1,a,,,r,,,,,\n2,b,c\n";
     std::fs::write(&path, text).unwrap();
     let store = format!("file:{}", path.display());
-    for args in [vec!["list"], vec!["save", "--user-name", "x", "--access-token", "y"], vec!["purge", "--yes"]] {
-        let out = env.cmd().args(["--store", &store]).args(&args).output().unwrap();
+    for args in [
+        vec!["list"],
+        vec!["save", "--user-name", "x", "--access-token", "y"],
+        vec!["purge", "--yes"],
+    ] {
+        let out = env
+            .cmd()
+            .args(["--store", &store])
+            .args(&args)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = stderr(&out);
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -192,8 +352,25 @@ fn secrets_never_show_without_reveal() {
     let store = format!("file:{}", env.path("s.csv").display());
     let out = env
         .cmd()
-        .args(["--store", &store, "save", "--user-name", "u", "--client-id", "c"])
-        .args(["--client-secret", SECRETS[0], "--refresh-token", SECRETS[1], "--access-token", SECRETS[2], "--grant-token", SECRETS[3]])
+        .args([
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            "u",
+            "--client-id",
+            "c",
+        ])
+        .args([
+            "--client-secret",
+            SECRETS[0],
+            "--refresh-token",
+            SECRETS[1],
+            "--access-token",
+            SECRETS[2],
+            "--grant-token",
+            SECRETS[3],
+        ])
         .output()
         .unwrap();
     let mut seen = stdout(&out) + &stderr(&out);
@@ -210,22 +387,38 @@ fn secrets_never_show_without_reveal() {
         vec!["migrate", "--to", "memory:"],
     ];
     for args in runs {
-        let out = env.cmd().args(["--store", &store]).args(&args).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["--store", &store])
+            .args(&args)
+            .output()
+            .unwrap();
         seen += &(stdout(&out) + &stderr(&out));
     }
     for secret in SECRETS {
         assert!(!seen.contains(secret), "{secret} leaked:\n{seen}");
         assert!(!seen.contains(&secret[..12]), "part of {secret} leaked");
     }
-    let out = env.cmd().args(["--store", &store, "list", "--format", "csv", "--reveal"]).output().unwrap();
-    assert!(SECRETS.iter().all(|s| stdout(&out).contains(s)), "--reveal shows all");
+    let out = env
+        .cmd()
+        .args(["--store", &store, "list", "--format", "csv", "--reveal"])
+        .output()
+        .unwrap();
+    assert!(
+        SECRETS.iter().all(|s| stdout(&out).contains(s)),
+        "--reveal shows all"
+    );
 }
 
 #[test]
 fn new_stores_are_private() {
     let env = TestEnv::new();
     // The default store: <data dir>/tokenstore/tokens.db, 0600 in a 0700 folder.
-    let out = env.cmd().args(["save", "--user-name", "u", "--access-token", "a"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["save", "--user-name", "u", "--access-token", "a"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let db = env.path("data/tokenstore/tokens.db");
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -236,11 +429,33 @@ fn new_stores_are_private() {
 
     let csv = env.path("new/tokens.csv");
     let store = format!("file:{}", csv.display());
-    env.cmd().args(["--store", &store, "save", "--user-name", "u", "--access-token", "a"]).assert().success();
+    env.cmd()
+        .args([
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            "u",
+            "--access-token",
+            "a",
+        ])
+        .assert()
+        .success();
     assert_eq!(mode(&csv), 0o600);
     // An existing file keeps its mode.
     std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o640)).unwrap();
-    env.cmd().args(["--store", &store, "save", "--user-name", "v", "--access-token", "b"]).assert().success();
+    env.cmd()
+        .args([
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            "v",
+            "--access-token",
+            "b",
+        ])
+        .assert()
+        .success();
     assert_eq!(mode(&csv), 0o640);
 }
 
@@ -248,7 +463,11 @@ fn new_stores_are_private() {
 fn reading_a_missing_store_creates_nothing() {
     let env = TestEnv::new();
     for store in ["file:missing.csv", "sqlite:missing.db"] {
-        let out = env.cmd().args(["--store", store, "list", "--json"]).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["--store", store, "list", "--json"])
+            .output()
+            .unwrap();
         assert!(out.status.success());
         assert_eq!(json(&out), serde_json::json!([]));
     }
@@ -261,13 +480,22 @@ fn export_import_pipeline_preserves_every_token() {
     let source = env.fixture("python-sdk-filestore.csv");
     let exported = env
         .cmd()
-        .args(["--store", &format!("file:{}", source.display()), "list", "--format", "jsonl", "--reveal"])
+        .args([
+            "--store",
+            &format!("file:{}", source.display()),
+            "list",
+            "--format",
+            "jsonl",
+            "--reveal",
+        ])
         .output()
         .unwrap();
     let target = format!("sqlite:{}", env.path("imported.db").display());
     let out = env
         .cmd()
-        .args(["--store", &target, "save", "--input", "-", "--format", "jsonl"])
+        .args([
+            "--store", &target, "save", "--input", "-", "--format", "jsonl",
+        ])
         .write_stdin(exported.stdout.clone())
         .output()
         .unwrap();
@@ -281,7 +509,13 @@ fn export_import_pipeline_preserves_every_token() {
     // Masked output cannot be imported by mistake.
     let masked = env
         .cmd()
-        .args(["--store", &format!("file:{}", source.display()), "list", "--format", "jsonl"])
+        .args([
+            "--store",
+            &format!("file:{}", source.display()),
+            "list",
+            "--format",
+            "jsonl",
+        ])
         .output()
         .unwrap();
     let out = env
@@ -300,7 +534,14 @@ fn csv_output_is_a_file_store() {
     let source = env.fixture("python-sdk-filestore.csv");
     let out = env
         .cmd()
-        .args(["--store", &format!("file:{}", source.display()), "list", "--format", "csv", "--reveal"])
+        .args([
+            "--store",
+            &format!("file:{}", source.display()),
+            "list",
+            "--format",
+            "csv",
+            "--reveal",
+        ])
         .output()
         .unwrap();
     let sdk = std::fs::read_to_string(&source).unwrap();
@@ -313,7 +554,13 @@ fn broken_pipe_is_not_an_error() {
     // Far more output than a pipe buffer holds, so the writer meets the closed pipe.
     let path = env.path("big.csv");
     let tokens: Vec<_> = (1..=3000)
-        .map(|n| common::token(&[("id", &n.to_string()), ("user_name", &format!("user{n}@example.com")), ("access_token", "a")]))
+        .map(|n| {
+            common::token(&[
+                ("id", &n.to_string()),
+                ("user_name", &format!("user{n}@example.com")),
+                ("access_token", "a"),
+            ])
+        })
         .collect();
     tokenstore::store::open(&tokenstore::uri::StoreUri::File(path.clone()))
         .unwrap()

@@ -73,10 +73,17 @@ fn ids_are_numeric_maximum_plus_one(f: &Fresh) {
         assert_eq!(saved.id.as_deref(), Some(n.to_string().as_str()));
     }
     let mut s = f.reopen(s);
-    assert_eq!(ids(s.as_mut()), (1..=12).map(|n| n.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        ids(s.as_mut()),
+        (1..=12).map(|n| n.to_string()).collect::<Vec<_>>()
+    );
     // A non-numeric id does not make new ids non-numeric.
-    s.put_tokens(&[token(&[("id", "abc"), ("user_name", "x"), ("access_token", "a")])])
-        .unwrap();
+    s.put_tokens(&[token(&[
+        ("id", "abc"),
+        ("user_name", "x"),
+        ("access_token", "a"),
+    ])])
+    .unwrap();
     assert_eq!(s.save_token(&user(13)).unwrap().id.as_deref(), Some("13"));
     assert_eq!(ids(s.as_mut()).last().map(String::as_str), Some("abc"));
 }
@@ -139,7 +146,10 @@ fn save_by_id_updates_that_token(f: &Fresh) {
 fn access_token_matches_only_without_client_credentials(f: &Fresh) {
     let mut s = f.open();
     let stored = s
-        .save_token(&token(&[("access_token", "self-client-at"), ("api_domain", "d")]))
+        .save_token(&token(&[
+            ("access_token", "self-client-at"),
+            ("api_domain", "d"),
+        ]))
         .unwrap();
     let query = token(&[("access_token", "self-client-at")]);
     assert_eq!(s.find_token(&query).unwrap().unwrap().id, stored.id);
@@ -151,18 +161,29 @@ fn access_token_matches_only_without_client_credentials(f: &Fresh) {
     ]);
     assert_eq!(s.find_token(&query).unwrap(), None);
     // Saving it again merges rather than duplicating.
-    s.save_token(&token(&[("access_token", "self-client-at"), ("expiry_time", "5")]))
-        .unwrap();
+    s.save_token(&token(&[
+        ("access_token", "self-client-at"),
+        ("expiry_time", "5"),
+    ]))
+    .unwrap();
     assert_eq!(s.get_tokens().unwrap().len(), 1);
 }
 
 fn grant_then_refresh_with_client_credentials(f: &Fresh) {
     let mut s = f.open();
     let a = s
-        .save_token(&token(&[("refresh_token", "rt-a"), ("client_id", "c"), ("client_secret", "s")]))
+        .save_token(&token(&[
+            ("refresh_token", "rt-a"),
+            ("client_id", "c"),
+            ("client_secret", "s"),
+        ]))
         .unwrap();
     let b = s
-        .save_token(&token(&[("grant_token", "gt-b"), ("client_id", "c"), ("client_secret", "s")]))
+        .save_token(&token(&[
+            ("grant_token", "gt-b"),
+            ("client_id", "c"),
+            ("client_secret", "s"),
+        ]))
         .unwrap();
     assert_ne!(a.id, b.id);
     let by_both = token(&[
@@ -172,25 +193,41 @@ fn grant_then_refresh_with_client_credentials(f: &Fresh) {
         ("client_secret", "s"),
     ]);
     assert_eq!(s.find_token(&by_both).unwrap().unwrap().id, b.id);
-    let by_refresh = token(&[("refresh_token", "rt-a"), ("client_id", "c"), ("client_secret", "s")]);
+    let by_refresh = token(&[
+        ("refresh_token", "rt-a"),
+        ("client_id", "c"),
+        ("client_secret", "s"),
+    ]);
     assert_eq!(s.find_token(&by_refresh).unwrap().unwrap().id, a.id);
     // Without the client secret neither token is a key.
     let no_secret = token(&[("refresh_token", "rt-a"), ("client_id", "c")]);
     assert_eq!(s.find_token(&no_secret).unwrap(), None);
-    let unknown = token(&[("refresh_token", "rt-x"), ("client_id", "c"), ("client_secret", "s")]);
+    let unknown = token(&[
+        ("refresh_token", "rt-x"),
+        ("client_id", "c"),
+        ("client_secret", "s"),
+    ]);
     assert_eq!(s.find_token(&unknown).unwrap(), None);
 }
 
 fn find_is_exact(f: &Fresh) {
     let mut s = f.open();
-    s.save_token(&token(&[("user_name", "Alice@Example.com"), ("access_token", "a")]))
-        .unwrap();
+    s.save_token(&token(&[
+        ("user_name", "Alice@Example.com"),
+        ("access_token", "a"),
+    ]))
+    .unwrap();
     s.save_token(&token(&[("user_name", "bob "), ("access_token", "b")]))
         .unwrap();
     let find = |s: &mut Box<dyn TokenStore>, u: &str| {
-        s.find_token(&token(&[("user_name", u)])).unwrap().map(|t| t.user_name.unwrap())
+        s.find_token(&token(&[("user_name", u)]))
+            .unwrap()
+            .map(|t| t.user_name.unwrap())
     };
-    assert_eq!(find(&mut s, "Alice@Example.com").as_deref(), Some("Alice@Example.com"));
+    assert_eq!(
+        find(&mut s, "Alice@Example.com").as_deref(),
+        Some("Alice@Example.com")
+    );
     assert_eq!(find(&mut s, "alice@example.com"), None);
     assert_eq!(find(&mut s, "bob"), None);
     assert_eq!(find(&mut s, "bob ").as_deref(), Some("bob "));
@@ -202,9 +239,17 @@ fn save_refuses_a_user_without_tokens(f: &Fresh) {
     let err = s
         .save_token(&token(&[("user_name", "nobody"), ("client_id", "c")]))
         .unwrap_err();
-    assert!(err.to_string().contains("refresh, grant or access token"), "{err}");
-    let err = s.save_token(&token(&[("id", "1"), ("api_domain", "d")])).unwrap_err();
-    assert!(err.to_string().contains("refresh, grant or access token"), "{err}");
+    assert!(
+        err.to_string().contains("refresh, grant or access token"),
+        "{err}"
+    );
+    let err = s
+        .save_token(&token(&[("id", "1"), ("api_domain", "d")]))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("refresh, grant or access token"),
+        "{err}"
+    );
     assert_eq!(ids(s.as_mut()), ["1"]);
 }
 
@@ -215,11 +260,20 @@ fn bulk_saves_are_all_or_nothing(f: &Fresh) {
     assert!(s.save_tokens(&batch).is_err());
     let mut s = f.reopen(s);
     assert_eq!(ids(s.as_mut()), ["1"]);
-    let put = [token(&[("id", "7"), ("access_token", "a")]), token(&[("access_token", "no id")])];
+    let put = [
+        token(&[("id", "7"), ("access_token", "a")]),
+        token(&[("access_token", "no id")]),
+    ];
     assert!(s.put_tokens(&put).is_err());
     assert_eq!(ids(s.as_mut()), ["1"]);
     let saved = s.save_tokens(&[user(2), user(3), user(2)]).unwrap();
-    assert_eq!(saved.iter().map(|t| t.id.clone().unwrap()).collect::<Vec<_>>(), ["2", "3", "2"]);
+    assert_eq!(
+        saved
+            .iter()
+            .map(|t| t.id.clone().unwrap())
+            .collect::<Vec<_>>(),
+        ["2", "3", "2"]
+    );
 }
 
 fn awkward_values_round_trip(f: &Fresh) {
@@ -275,16 +329,26 @@ fn awkward_values_round_trip(f: &Fresh) {
         .unwrap()
         .unwrap();
     assert_eq!(found.id.as_deref(), Some("5"));
-    assert_eq!(s.find_token(&token(&[("user_name", "nobody")])).unwrap(), None);
+    assert_eq!(
+        s.find_token(&token(&[("user_name", "nobody")])).unwrap(),
+        None
+    );
 }
 
 fn empty_is_absent(f: &Fresh) {
     let mut s = f.open();
-    let t = token(&[("user_name", ""), ("access_token", "at"), ("api_domain", "")]);
+    let t = token(&[
+        ("user_name", ""),
+        ("access_token", "at"),
+        ("api_domain", ""),
+    ]);
     let saved = s.save_token(&t).unwrap();
     assert_eq!(saved.user_name, None);
     let mut s = f.reopen(s);
-    let read = s.find_token_by_id(saved.id.as_deref().unwrap()).unwrap().unwrap();
+    let read = s
+        .find_token_by_id(saved.id.as_deref().unwrap())
+        .unwrap()
+        .unwrap();
     assert_eq!(read.user_name, None);
     assert_eq!(read.api_domain, None);
     assert_eq!(read.grant_token, None);
@@ -295,7 +359,10 @@ fn empty_is_absent(f: &Fresh) {
 fn not_found_is_not_an_error(f: &Fresh) {
     let mut s = f.open();
     assert_eq!(s.find_token_by_id("1").unwrap(), None);
-    assert_eq!(s.find_token(&token(&[("user_name", "ghost")])).unwrap(), None);
+    assert_eq!(
+        s.find_token(&token(&[("user_name", "ghost")])).unwrap(),
+        None
+    );
     assert!(!s.delete_token("1").unwrap());
     assert_eq!(s.delete_tokens().unwrap(), 0);
     assert!(s.get_tokens().unwrap().is_empty());
@@ -413,4 +480,7 @@ conformance!(memory, Fresh::new("memory:", None));
 conformance!(file, in_temp_dir("file", "tokens.csv"));
 conformance!(sqlite, in_temp_dir("sqlite", "zohooauth.db"));
 #[cfg(feature = "mysql")]
-conformance!(mysql, common::mysql_uri("conf").and_then(|uri| Fresh::new(&uri, None)));
+conformance!(
+    mysql,
+    common::mysql_uri("conf").and_then(|uri| Fresh::new(&uri, None))
+);

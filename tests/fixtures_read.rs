@@ -18,7 +18,9 @@ fn python_sdk_filestore_reads_exactly() {
     let env = TestEnv::new();
     let path = env.fixture("python-sdk-filestore.csv");
     let (_, want) = expected("python-sdk-filestore.expected.json");
-    let got = open(&format!("file:{}", path.display())).get_tokens().unwrap();
+    let got = open(&format!("file:{}", path.display()))
+        .get_tokens()
+        .unwrap();
     assert_eq!(got.len(), 20);
     assert_eq!(got, want);
 }
@@ -28,7 +30,9 @@ fn customstore_sqlite_reads_exactly() {
     let env = TestEnv::new();
     let path = env.fixture("customstore-sqlite.db");
     let (_, want) = expected("customstore-sqlite.expected.json");
-    let got = open(&format!("sqlite:{}", path.display())).get_tokens().unwrap();
+    let got = open(&format!("sqlite:{}", path.display()))
+        .get_tokens()
+        .unwrap();
     assert_eq!(got.len(), 18);
     assert_eq!(got, want);
 }
@@ -40,12 +44,18 @@ fn sdk_file_keeps_its_layout_when_written() {
     let before = std::fs::read(&path).unwrap();
     let mut s = open(&format!("file:{}", path.display()));
     let saved = s
-        .save_token(&token(&[("user_name", "new@example.com"), ("refresh_token", "1000.rt.new")]))
+        .save_token(&token(&[
+            ("user_name", "new@example.com"),
+            ("refresh_token", "1000.rt.new"),
+        ]))
         .unwrap();
     assert_eq!(saved.id.as_deref(), Some("21"));
     let after = std::fs::read(&path).unwrap();
     // Every old byte is still there; the new row follows in the same style.
-    assert!(after.starts_with(&before), "existing rows were rewritten differently");
+    assert!(
+        after.starts_with(&before),
+        "existing rows were rewritten differently"
+    );
     let added = String::from_utf8(after[before.len()..].to_vec()).unwrap();
     assert_eq!(added, "21,new@example.com,,,1000.rt.new,,,,,\r\n");
     // And it still reads back as the SDK would: 21 tokens, the header kept.
@@ -71,7 +81,12 @@ fn a_file_written_by_tokenstore_reads_back_identically() {
     // Quoting only where needed: the plain rows are unquoted.
     assert!(text.contains("\n2,bob@example.eu,1000.APPCLIENT"));
     assert!(text.contains("\n7,\"Smith, John <john@example.ca>\","));
-    assert_eq!(open(&format!("file:{}", path.display())).get_tokens().unwrap(), want);
+    assert_eq!(
+        open(&format!("file:{}", path.display()))
+            .get_tokens()
+            .unwrap(),
+        want
+    );
     // Byte for byte what the SDK wrote, but for its CRLF line ends.
     let sdk = std::fs::read_to_string(fixture_path("python-sdk-filestore.csv")).unwrap();
     assert_eq!(text, sdk.replace("\r\n", "\n"));
@@ -88,11 +103,22 @@ fn legacy_nine_column_file_is_upgraded_only_when_written() {
     let tokens = open(&uri).get_tokens().unwrap();
     assert_eq!(tokens[0].user_name.as_deref(), Some("a@example.com"));
     assert_eq!(tokens[0].grant_token, None);
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), legacy, "reading changed the file");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        legacy,
+        "reading changed the file"
+    );
     open(&uri).delete_token("7").unwrap();
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), legacy, "a no-op delete changed the file");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        legacy,
+        "a no-op delete changed the file"
+    );
     open(&uri)
-        .save_token(&token(&[("user_name", "b@example.com"), ("access_token", "x")]))
+        .save_token(&token(&[
+            ("user_name", "b@example.com"),
+            ("access_token", "x"),
+        ]))
         .unwrap();
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
@@ -150,7 +176,10 @@ mod mysql_dbstore {
         // then collide at "10" after one save; tokenstore goes 10, 11, 12.
         for want in ["10", "11", "12"] {
             let saved = s
-                .save_token(&token(&[("user_name", &format!("n{want}")), ("access_token", "a")]))
+                .save_token(&token(&[
+                    ("user_name", &format!("n{want}")),
+                    ("access_token", "a"),
+                ]))
                 .unwrap();
             assert_eq!(saved.id.as_deref(), Some(want));
         }

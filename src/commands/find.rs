@@ -31,7 +31,12 @@ pub fn run_by_id(store: Option<&str>, args: FindByIdArgs) -> Result<Exit> {
     let found = store
         .find_token_by_id(&args.id)
         .with_context(|| format!("cannot search {uri}"))?;
-    show(found, &uri, &format!("no token with id {}", args.id), &args.output)
+    show(
+        found,
+        &uri,
+        &format!("no token with id {}", args.id),
+        &args.output,
+    )
 }
 
 fn show(found: Option<Token>, uri: &StoreUri, missing: &str, output: &OutputArgs) -> Result<Exit> {

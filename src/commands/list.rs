@@ -15,9 +15,17 @@ pub fn run(store: Option<&str>, args: ListArgs) -> Result<Exit> {
         .expiring_within
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let keep = |t: &Token| {
-        args.user.as_ref().is_none_or(|u| t.user_name.as_ref() == Some(u))
-            && args.client_id.as_ref().is_none_or(|c| t.client_id.as_ref() == Some(c))
-            && args.api_domain.as_ref().is_none_or(|d| t.api_domain.as_ref() == Some(d))
+        args.user
+            .as_ref()
+            .is_none_or(|u| t.user_name.as_ref() == Some(u))
+            && args
+                .client_id
+                .as_ref()
+                .is_none_or(|c| t.client_id.as_ref() == Some(c))
+            && args
+                .api_domain
+                .as_ref()
+                .is_none_or(|d| t.api_domain.as_ref() == Some(d))
             && (!args.expired || t.is_expired_at(now))
             && (!args.valid || !t.is_expired_at(now))
             && within_ms.is_none_or(|w| {

@@ -164,9 +164,9 @@ pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
         verify(target.as_mut(), &tokens, &migrated_ids)
             .with_context(|| format!("verification of {to} failed; {from} was not changed"))?;
         if args.delete_source {
-            let deleted = source
-                .delete_ids(&migrated_ids)
-                .with_context(|| format!("the target is verified, but deleting from {from} failed"))?;
+            let deleted = source.delete_ids(&migrated_ids).with_context(|| {
+                format!("the target is verified, but deleting from {from} failed")
+            })?;
             summary.deleted_from_source = deleted.len();
         }
     }
@@ -210,7 +210,11 @@ fn report(summary: &Summary, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(summary)?);
         return Ok(());
     }
-    let verb = if summary.dry_run { "would copy" } else { "copied" };
+    let verb = if summary.dry_run {
+        "would copy"
+    } else {
+        "copied"
+    };
     let mut line = format!(
         "{verb} {} tokens from {} to {}: {} identical already",
         summary.copied + summary.overwritten,

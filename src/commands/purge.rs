@@ -15,7 +15,11 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
     let now = now_ms();
     let expired_only = args.expired;
     let select = move |t: &Token| !expired_only || t.is_expired_at(now);
-    let what = if args.expired { "expired tokens" } else { "tokens" };
+    let what = if args.expired {
+        "expired tokens"
+    } else {
+        "tokens"
+    };
     let (uri, mut store) = open_store(store)?;
 
     if args.dry_run {

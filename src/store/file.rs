@@ -155,7 +155,8 @@ impl FileStore {
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
         let mut out = BufWriter::with_capacity(1 << 16, temp.as_file());
         write_csv(&mut out, layout, tokens).with_context(|| format!("cannot write {shown}"))?;
-        out.flush().with_context(|| format!("cannot write {shown}"))?;
+        out.flush()
+            .with_context(|| format!("cannot write {shown}"))?;
         drop(out);
         keep_owner_and_mode(&self.path, temp.path())?;
         temp.as_file()
@@ -217,7 +218,11 @@ pub fn read_csv<R: Read>(mut input: R) -> Result<Contents> {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => bail!("line {}: {}", error_line(&e).unwrap_or(line), csv_reason(&e)),
+            Err(e) => bail!(
+                "line {}: {}",
+                error_line(&e).unwrap_or(line),
+                csv_reason(&e)
+            ),
         }
         let line = record.position().map_or(line, |p| p.line());
         let fields = text_fields(&record, layout.is_none() && bom)
@@ -401,7 +406,9 @@ mod tests {
         assert!(format!("{err:#}").contains("line 2"), "{err:#}");
         let err = parse("user,a,b,c,d,e,f,g,h,i\n").err().unwrap();
         assert!(format!("{err:#}").contains("line 1"), "{err:#}");
-        let err = parse("id,a,b,c,d,e,f,g,h,i\n1,\0,3,4,5,6,7,8,9,10\n").err().unwrap();
+        let err = parse("id,a,b,c,d,e,f,g,h,i\n1,\0,3,4,5,6,7,8,9,10\n")
+            .err()
+            .unwrap();
         assert!(format!("{err:#}").contains("NUL"), "{err:#}");
         let err = read_csv(&b"id,a,b,c,d,e,f,g,h,i\n1,\xff,3,4,5,6,7,8,9,10\n"[..])
             .err()

@@ -168,9 +168,7 @@ impl MysqlStore {
             tx.commit().context("cannot commit")?;
             Ok(result)
         })();
-        let _ = self
-            .conn
-            .exec_drop("SELECT RELEASE_LOCK(?)", (&lock_name,));
+        let _ = self.conn.exec_drop("SELECT RELEASE_LOCK(?)", (&lock_name,));
         result
     }
 
@@ -185,7 +183,10 @@ impl MysqlStore {
 fn find_in(db: &mut impl Queryable, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
     for (column, value) in sql::lookups(key) {
         let rows: Vec<Row> = db.exec(sql::select_where(table, column), (value,))?;
-        let tokens = rows.into_iter().map(token_from_row).collect::<Result<Vec<_>>>()?;
+        let tokens = rows
+            .into_iter()
+            .map(token_from_row)
+            .collect::<Result<Vec<_>>>()?;
         if let Some(found) = sql::first_exact(tokens, column, value) {
             return Ok(Some(found));
         }

@@ -20,7 +20,8 @@ pub fn create_table(table: &str) -> String {
 }
 
 /// The columns `MatchKey` looks up; indexed so lookups do not scan.
-pub const INDEXED_COLUMNS: [&str; 4] = ["user_name", "access_token", "refresh_token", "grant_token"];
+pub const INDEXED_COLUMNS: [&str; 4] =
+    ["user_name", "access_token", "refresh_token", "grant_token"];
 
 pub fn index_name(table: &str, column: &str) -> String {
     format!("{table}_{column}_idx")
@@ -40,7 +41,10 @@ pub fn insert(table: &str) -> String {
 
 /// Parameters: the nine fields after the id, then the id.
 pub fn update(table: &str) -> String {
-    let sets: Vec<String> = FIELD_NAMES[1..].iter().map(|c| format!("{c} = ?")).collect();
+    let sets: Vec<String> = FIELD_NAMES[1..]
+        .iter()
+        .map(|c| format!("{c} = ?"))
+        .collect();
     format!("UPDATE {table} SET {} WHERE id = ?", sets.join(", "))
 }
 

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use rusqlite::{params_from_iter, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{
+    params_from_iter, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 
 use super::sql::{self, IdOrder};
 use super::{create_private_file, upsert, Rows, TokenStore};
@@ -63,7 +65,9 @@ impl SqliteStore {
         let table = self.table.clone();
         let conn = self.open()?;
         let mut stmt = conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            ))
             .context("cannot read the table's columns (is this a SQLite database?)")?;
         let names = stmt
             .query_map([], |row| row.get::<_, String>(0))?
@@ -126,7 +130,10 @@ impl SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .context("cannot start a write transaction")?;
-        let result = work(&mut SqliteRows { tx: &tx, table: &table })?;
+        let result = work(&mut SqliteRows {
+            tx: &tx,
+            table: &table,
+        })?;
         tx.commit().context("cannot commit")?;
         Ok(result)
     }
@@ -182,10 +189,7 @@ impl Rows for SqliteRows<'_> {
              ORDER BY CAST(id AS INTEGER) DESC, id DESC LIMIT 1",
             self.table
         );
-        let max: Option<String> = self
-            .tx
-            .query_row(&query, [], |row| row.get(0))
-            .optional()?;
+        let max: Option<String> = self.tx.query_row(&query, [], |row| row.get(0)).optional()?;
         let max = max.as_deref().and_then(numeric_id).unwrap_or(0);
         Ok((max + 1).to_string())
     }
@@ -268,14 +272,20 @@ impl TokenStore for SqliteStore {
         if self.reader()?.is_none() {
             return Ok(0);
         }
-        self.write_tx(|rows| Ok(rows.tx.execute(&format!("DELETE FROM {}", rows.table), [])?))
+        self.write_tx(|rows| {
+            Ok(rows
+                .tx
+                .execute(&format!("DELETE FROM {}", rows.table), [])?)
+        })
     }
 
     fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
         self.write_tx(|rows| {
-            let mut stmt = rows
-                .tx
-                .prepare_cached(&sql::insert(rows.table).replacen("INSERT", "INSERT OR REPLACE", 1))?;
+            let mut stmt = rows.tx.prepare_cached(&sql::insert(rows.table).replacen(
+                "INSERT",
+                "INSERT OR REPLACE",
+                1,
+            ))?;
             for token in tokens {
                 stmt.execute(params_from_iter(token.fields()))?;
             }

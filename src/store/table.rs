@@ -62,7 +62,10 @@ impl TokenTable {
         }
         for field in FIELDS {
             if let Some(v) = value(token, field) {
-                self.by_field[field as usize].entry(v.to_string()).or_default().push(i);
+                self.by_field[field as usize]
+                    .entry(v.to_string())
+                    .or_default()
+                    .push(i);
             }
         }
     }
@@ -121,8 +124,9 @@ impl TokenTable {
 
     /// Removes the tokens `select` picks; returns them.
     pub fn remove_where(&mut self, select: &dyn Fn(&Token) -> bool) -> Vec<Token> {
-        let (gone, kept): (Vec<Token>, Vec<Token>) =
-            std::mem::take(&mut self.rows).into_iter().partition(|t| select(t));
+        let (gone, kept): (Vec<Token>, Vec<Token>) = std::mem::take(&mut self.rows)
+            .into_iter()
+            .partition(|t| select(t));
         *self = TokenTable::from_rows(kept);
         gone
     }

@@ -1,0 +1,161 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tokenstore] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tokenstore'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tokenstore'= {
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand save 'Save a token: update the matching one (by id, user name, or token) or add it'
+            cand find 'Find the token a save would update (first match wins); exit 3 if none'
+            cand find-by-id 'Show the token with this id; exit 3 if none'
+            cand list 'List tokens in id order, optionally filtered'
+            cand delete 'Delete tokens by id, or all tokens of a user (log out)'
+            cand purge 'Delete all tokens, or only the expired ones'
+            cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
+            cand info 'Describe a store: backend, location, counts, layout and warnings'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenstore;save'= {
+            cand --id 'id'
+            cand --user-name 'user-name'
+            cand --client-id 'client-id'
+            cand --client-secret 'Client secret (`-` reads it from stdin)'
+            cand --refresh-token 'Refresh token (`-` reads it from stdin)'
+            cand --access-token 'Access token (`-` reads it from stdin)'
+            cand --grant-token 'Grant token (`-` reads it from stdin)'
+            cand --expiry-time 'Absolute expiry, milliseconds since the Unix epoch'
+            cand --expires-in 'Expiry relative to now, in seconds'
+            cand --redirect-url 'redirect-url'
+            cand --api-domain 'api-domain'
+            cand --input 'Save tokens from a JSON object, array or JSON lines (the schema `list` prints); all are saved in one transaction'
+            cand --format 'Output format'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --json 'Short for --format json'
+            cand --reveal 'Show secrets in full instead of masked'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;find'= {
+            cand --id 'id'
+            cand --user-name 'user-name'
+            cand --client-id 'client-id'
+            cand --client-secret 'Client secret (`-` reads it from stdin)'
+            cand --refresh-token 'Refresh token (`-` reads it from stdin)'
+            cand --access-token 'Access token (`-` reads it from stdin)'
+            cand --grant-token 'Grant token (`-` reads it from stdin)'
+            cand --format 'Output format'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --json 'Short for --format json'
+            cand --reveal 'Show secrets in full instead of masked'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;find-by-id'= {
+            cand --format 'Output format'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --json 'Short for --format json'
+            cand --reveal 'Show secrets in full instead of masked'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;list'= {
+            cand --user 'Only tokens of this user name'
+            cand --client-id 'Only tokens of this client id'
+            cand --api-domain 'Only tokens of this API domain'
+            cand --expiring-within 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)'
+            cand --format 'Output format'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --expired 'Only expired tokens (expiry time at or before now)'
+            cand --valid 'Only tokens not expired (including those without an expiry time)'
+            cand --json 'Short for --format json'
+            cand --reveal 'Show secrets in full instead of masked'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;delete'= {
+            cand --user 'Delete every token of this user name (log the user out)'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --strict 'Exit 3 when any id (or the user) has no token'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;purge'= {
+            cand --format 'Output format'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --expired 'Delete only expired tokens'
+            cand --dry-run 'List what would be deleted, delete nothing'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --json 'Short for --format json'
+            cand --reveal 'Show secrets in full instead of masked'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;migrate'= {
+            cand --from 'The store to copy from [default: --store]'
+            cand --to 'The store to copy to'
+            cand --on-conflict 'What to do with a target token of the same id but other content'
+            cand --format 'Summary format: table (a line of text) or json'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --dry-run 'Print the plan, change nothing'
+            cand --delete-source 'After the target is verified, delete the migrated tokens from the source'
+            cand --json 'Short for --format json'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tokenstore;info'= {
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --json 'Print the report as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;help'= {
+            cand save 'Save a token: update the matching one (by id, user name, or token) or add it'
+            cand find 'Find the token a save would update (first match wins); exit 3 if none'
+            cand find-by-id 'Show the token with this id; exit 3 if none'
+            cand list 'List tokens in id order, optionally filtered'
+            cand delete 'Delete tokens by id, or all tokens of a user (log out)'
+            cand purge 'Delete all tokens, or only the expired ones'
+            cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
+            cand info 'Describe a store: backend, location, counts, layout and warnings'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokenstore;help;save'= {
+        }
+        &'tokenstore;help;find'= {
+        }
+        &'tokenstore;help;find-by-id'= {
+        }
+        &'tokenstore;help;list'= {
+        }
+        &'tokenstore;help;delete'= {
+        }
+        &'tokenstore;help;purge'= {
+        }
+        &'tokenstore;help;migrate'= {
+        }
+        &'tokenstore;help;info'= {
+        }
+        &'tokenstore;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,136 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tokenstore_global_optspecs
+    string join \n store= h/help V/version
+end
+
+function __fish_tokenstore_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tokenstore_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tokenstore_using_subcommand
+    set -l cmd (__fish_tokenstore_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -s V -l version -d 'Print version'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "find" -d 'Find the token a save would update (first match wins); exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "find-by-id" -d 'Show the token with this id; exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "list" -d 'List tokens in id order, optionally filtered'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l id -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l user-name -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l client-id -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l client-secret -d 'Client secret (`-` reads it from stdin)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l refresh-token -d 'Refresh token (`-` reads it from stdin)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l access-token -d 'Access token (`-` reads it from stdin)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l grant-token -d 'Grant token (`-` reads it from stdin)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l expiry-time -d 'Absolute expiry, milliseconds since the Unix epoch' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l expires-in -d 'Expiry relative to now, in seconds' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l redirect-url -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l api-domain -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l input -d 'Save tokens from a JSON object, array or JSON lines (the schema `list` prints); all are saved in one transaction' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+jsonl\t''
+csv\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l json -d 'Short for --format json'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l id -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l user-name -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l client-id -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l client-secret -d 'Client secret (`-` reads it from stdin)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l refresh-token -d 'Refresh token (`-` reads it from stdin)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l access-token -d 'Access token (`-` reads it from stdin)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l grant-token -d 'Grant token (`-` reads it from stdin)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+jsonl\t''
+csv\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l json -d 'Short for --format json'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+jsonl\t''
+csv\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l json -d 'Short for --format json'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l user -d 'Only tokens of this user name' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l client-id -d 'Only tokens of this client id' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l api-domain -d 'Only tokens of this API domain' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expiring-within -d 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+jsonl\t''
+csv\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expired -d 'Only expired tokens (expiry time at or before now)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l valid -d 'Only tokens not expired (including those without an expiry time)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l json -d 'Short for --format json'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -d 'Delete every token of this user name (log the user out)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l strict -d 'Exit 3 when any id (or the user) has no token'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+jsonl\t''
+csv\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l expired -d 'Delete only expired tokens'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l dry-run -d 'List what would be deleted, delete nothing'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l json -d 'Short for --format json'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l from -d 'The store to copy from [default: --store]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l to -d 'The store to copy to' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l on-conflict -d 'What to do with a target token of the same id but other content' -r -f -a "fail\t'Abort before writing anything'
+skip\t'Keep the target\'s token'
+overwrite\t'Replace the target\'s token'"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l format -d 'Summary format: table (a line of text) or json' -r -f -a "table\t''
+json\t''
+jsonl\t''
+csv\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l dry-run -d 'Print the plan, change nothing'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l delete-source -d 'After the target is verified, delete the migrated tokens from the source'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l json -d 'Short for --format json'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l json -d 'Print the report as JSON'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "find" -d 'Find the token a save would update (first match wins); exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "find-by-id" -d 'Show the token with this id; exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "list" -d 'List tokens in id order, optionally filtered'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

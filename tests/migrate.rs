@@ -1,0 +1,267 @@
+//! `migrate` between every pair of backends: lossless, verified,
+//! all-or-nothing, and the source changed only when asked.
+
+mod common;
+
+use common::{expected, token, TestEnv};
+use serde_json::Value;
+use tokenstore::store::{self, TokenStore};
+use tokenstore::token::Token;
+use tokenstore::uri::StoreUri;
+
+fn open(uri: &str) -> Box<dyn TokenStore> {
+    store::open(&StoreUri::parse(uri).unwrap()).unwrap()
+}
+
+fn migrate(env: &TestEnv, from: &str, to: &str, extra: &[&str]) -> std::process::Output {
+    env.cmd()
+        .args(["migrate", "--from", from, "--to", to])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// The fixture's tokens plus the awkward values the fixture lacks.
+fn awkward_tokens() -> Vec<Token> {
+    let (_, mut tokens) = expected("python-sdk-filestore.expected.json");
+    tokens.push(token(&[
+        ("id", "21"),
+        ("user_name", "line one\nline two, \"quoted\""),
+        ("refresh_token", "x'); DROP TABLE oauthtoken; --"),
+        ("redirect_url", "https://cb?a=1,b=\"2\"\r\n"),
+    ]));
+    tokens
+}
+
+#[test]
+fn round_trip_through_every_backend_is_lossless() {
+    let env = TestEnv::new();
+    let start = format!("file:{}", env.path("start.csv").display());
+    open(&start).put_tokens(&awkward_tokens()).unwrap();
+    let mut chain = vec![
+        start.clone(),
+        format!("sqlite:{}", env.path("a.db").display()),
+        format!("file:{}", env.path("b.csv").display()),
+    ];
+    if let Some(mysql) = common::mysql_uri("mig") {
+        chain.push(mysql);
+        chain.push(format!("sqlite:{}", env.path("c.db").display()));
+    }
+    chain.push(format!("file:{}", env.path("end.csv").display()));
+    for pair in chain.windows(2) {
+        let out = migrate(&env, &pair[0], &pair[1], &[]);
+        assert!(
+            out.status.success(),
+            "{} -> {}: {}",
+            pair[0],
+            pair[1],
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("copied 21 tokens"));
+    }
+    let mut want = awkward_tokens();
+    want.sort_by(|a, b| tokenstore::token::compare_ids(a.id.as_deref(), b.id.as_deref()));
+    assert_eq!(open(chain.last().unwrap()).get_tokens().unwrap(), want);
+    assert_eq!(
+        std::fs::read(env.path("start.csv")).unwrap(),
+        std::fs::read(env.path("end.csv")).unwrap(),
+        "the file at the end is byte-identical to the one at the start"
+    );
+}
+
+#[test]
+fn legacy_files_migrate() {
+    let env = TestEnv::new();
+    let legacy = env.path("legacy.csv");
+    std::fs::write(&legacy, "id,user_mail,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url\n7,a@b.c,c,s,r,,,5,https://cb\n").unwrap();
+    let to = format!("sqlite:{}", env.path("t.db").display());
+    assert!(
+        migrate(&env, &format!("file:{}", legacy.display()), &to, &[])
+            .status
+            .success()
+    );
+    let got = open(&to).get_tokens().unwrap();
+    assert_eq!(
+        got,
+        vec![token(&[
+            ("id", "7"),
+            ("user_name", "a@b.c"),
+            ("client_id", "c"),
+            ("client_secret", "s"),
+            ("refresh_token", "r"),
+            ("expiry_time", "5"),
+            ("redirect_url", "https://cb")
+        ])]
+    );
+}
+
+fn conflict_setup(env: &TestEnv) -> (String, String) {
+    let from = format!("file:{}", env.path("from.csv").display());
+    let to = format!("sqlite:{}", env.path("to.db").display());
+    open(&from)
+        .put_tokens(&[
+            token(&[("id", "1"), ("user_name", "same"), ("access_token", "a")]),
+            token(&[
+                ("id", "2"),
+                ("user_name", "source-version"),
+                ("access_token", "b"),
+            ]),
+            token(&[("id", "3"), ("user_name", "new"), ("access_token", "c")]),
+        ])
+        .unwrap();
+    open(&to)
+        .put_tokens(&[
+            token(&[("id", "1"), ("user_name", "same"), ("access_token", "a")]),
+            token(&[
+                ("id", "2"),
+                ("user_name", "target-version"),
+                ("access_token", "b"),
+            ]),
+        ])
+        .unwrap();
+    (from, to)
+}
+
+fn users(uri: &str) -> Vec<String> {
+    open(uri)
+        .get_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.user_name.unwrap())
+        .collect()
+}
+
+#[test]
+fn conflicts_fail_by_default_and_touch_nothing() {
+    let env = TestEnv::new();
+    let (from, to) = conflict_setup(&env);
+    let before = std::fs::read(env.path("to.db")).unwrap();
+    let out = migrate(&env, &from, &to, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("(ids 2)") && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(env.path("to.db")).unwrap(), before);
+}
+
+#[test]
+fn conflicts_skip_or_overwrite() {
+    let env = TestEnv::new();
+    let (from, to) = conflict_setup(&env);
+    let out = migrate(&env, &from, &to, &["--on-conflict", "skip", "--json"]);
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            summary["copied"].as_u64(),
+            summary["identical"].as_u64(),
+            summary["skipped"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(users(&to), ["same", "target-version", "new"]);
+
+    let out = migrate(&env, &from, &to, &["--on-conflict", "overwrite", "--json"]);
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["overwritten"], 1);
+    assert_eq!(users(&to), ["same", "source-version", "new"]);
+}
+
+#[test]
+fn dry_run_changes_nothing_anywhere() {
+    let env = TestEnv::new();
+    let (from, to) = conflict_setup(&env);
+    let (src, dst) = (
+        std::fs::read(env.path("from.csv")).unwrap(),
+        std::fs::read(env.path("to.db")).unwrap(),
+    );
+    let out = migrate(
+        &env,
+        &from,
+        &to,
+        &["--dry-run", "--delete-source", "--json"],
+    );
+    assert!(out.status.success());
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["copied"], 1);
+    assert_eq!(plan["conflicts"], serde_json::json!(["2"]));
+    assert_eq!(std::fs::read(env.path("from.csv")).unwrap(), src);
+    assert_eq!(std::fs::read(env.path("to.db")).unwrap(), dst);
+}
+
+#[test]
+fn delete_source_only_after_success() {
+    let env = TestEnv::new();
+    let (from, to) = conflict_setup(&env);
+    // A failed migration leaves the source alone.
+    let out = migrate(&env, &from, &to, &["--delete-source"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(users(&from).len(), 3);
+    // With skip, the skipped conflict stays in the source; the rest go.
+    let out = migrate(
+        &env,
+        &from,
+        &to,
+        &["--delete-source", "--on-conflict", "skip"],
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 deleted from source"));
+    assert_eq!(users(&from), ["source-version"]);
+}
+
+#[test]
+fn a_failed_write_leaves_the_target_as_it_was() {
+    let env = TestEnv::new();
+    let from = format!("file:{}", env.path("from.csv").display());
+    open(&from)
+        .put_tokens(&[token(&[
+            ("id", "1"),
+            ("user_name", "u"),
+            ("access_token", "a"),
+        ])])
+        .unwrap();
+    // The target path is a folder: it cannot be written.
+    std::fs::create_dir(env.path("target.csv")).unwrap();
+    let out = migrate(
+        &env,
+        &from,
+        &format!("file:{}", env.path("target.csv").display()),
+        &["--delete-source"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(users(&from), ["u"]);
+
+    // A value too long for the MySQL column fails the whole transaction.
+    if let Some(mysql) = common::mysql_uri("migfail") {
+        open(&mysql)
+            .put_tokens(&[token(&[
+                ("id", "9"),
+                ("user_name", "kept"),
+                ("access_token", "k"),
+            ])])
+            .unwrap();
+        open(&from)
+            .put_tokens(&[token(&[
+                ("id", "2"),
+                ("user_name", &"x".repeat(300)),
+                ("access_token", "b"),
+            ])])
+            .unwrap();
+        let out = migrate(&env, &from, &mysql, &["--delete-source"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(users(&mysql), ["kept"]);
+        assert_eq!(users(&from).len(), 2);
+    }
+}
+
+#[test]
+fn same_store_is_refused() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let out = migrate(&env, &format!("file:{}", path.display()), "file:t.csv", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("same store"));
+}

@@ -13,8 +13,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use super::absolute;
 use super::table::TokenTable;
-use super::{create_private_file, create_private_parent, upsert, Rows, TokenStore};
+use super::{
+    create_private_file, create_private_parent, permission_warning, upsert, Details, Rows,
+    TokenStore,
+};
 use crate::token::{compare_ids, MatchKey, Token, FIELD_NAMES};
 
 /// The header of a new file: the Python SDK 8.0 labels.
@@ -369,6 +373,65 @@ impl TokenStore for FileStore {
         })
     }
 
+    fn details(&mut self) -> Result<Details> {
+        let contents = self.read()?;
+        let mut details = Details::default();
+        details
+            .facts
+            .push(("file".into(), absolute(&self.path).display().to_string()));
+        let Some(layout) = contents.layout else {
+            details.facts.push((
+                "layout".into(),
+                "no file yet (created on the first save)".into(),
+            ));
+            return Ok(details);
+        };
+        details
+            .facts
+            .push(("header".into(), layout.labels.join(",")));
+        details
+            .facts
+            .push(("columns".into(), layout.labels.len().to_string()));
+        let ends = if layout.crlf { "CRLF" } else { "LF" };
+        details.facts.push(("lines".into(), ends.into()));
+        details.warnings.extend(permission_warning(&self.path));
+        if layout.labels.len() == 9 {
+            details.warnings.push(
+                "9-column (SDK 2.x/4.x) file: it gains the api_domain column on the next write"
+                    .into(),
+            );
+        }
+        if layout.crlf {
+            details.warnings.push(
+                "CRLF line ends: the Node, C# and Scala SDKs split lines naively and may misread them"
+                    .into(),
+            );
+        }
+        if layout.bom {
+            details.warnings.push(
+                "the file starts with a UTF-8 byte order mark, which some SDKs misread".into(),
+            );
+        }
+        let broken: Vec<&str> = contents
+            .tokens
+            .iter()
+            .filter(|t| {
+                t.fields()
+                    .iter()
+                    .flatten()
+                    .any(|v| v.contains(['\n', '\r']))
+            })
+            .filter_map(|t| t.id.as_deref())
+            .collect();
+        if !broken.is_empty() {
+            details.warnings.push(format!(
+                "tokens {} hold line breaks in a value: SDKs that split lines naively misread them",
+                broken.join(", ")
+            ));
+        }
+        Ok(details)
+    }
+
     fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
         self.modify(|table| {
             table.put(tokens)?;
@@ -398,6 +461,18 @@ mod tests {
         assert_eq!(t.user_name.as_deref(), Some("a@b.c"));
         assert_eq!(t.access_token, None);
         assert_eq!(t.api_domain, None);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_kept() {
+        let text = "\u{feff}id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url,api_domain\n1,a,,,r,,,,,\n";
+        let contents = parse(text).unwrap();
+        let layout = contents.layout.unwrap();
+        assert!(layout.bom);
+        assert_eq!(layout.labels[0], "id");
+        let mut out = Vec::new();
+        write_csv(&mut out, &layout, &contents.tokens).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), text);
     }
 
     #[test]

@@ -179,6 +179,22 @@ pub(crate) fn create_private_file(path: &Path) -> Result<()> {
     }
 }
 
+/// A warning when a store file can be read or written by group or others.
+pub(crate) fn permission_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Some(format!(
+                "{} has mode {mode:04o}: group or others can read the tokens; chmod 600 it",
+                path.display()
+            ));
+        }
+    }
+    None
+}
+
 /// A path made absolute against the current folder (for messages and
 /// comparing stores), without touching the file system.
 pub fn absolute(path: &Path) -> PathBuf {

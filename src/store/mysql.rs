@@ -12,7 +12,7 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, Params, Row, TxOpts, Value};
 
 use super::sql::{self, IdOrder};
-use super::{upsert, Rows, TokenStore};
+use super::{upsert, Details, Rows, TokenStore};
 use crate::token::{MatchKey, Token};
 use crate::uri::MysqlUri;
 
@@ -304,6 +304,24 @@ impl TokenStore for MysqlStore {
             rows.tx.query_drop(format!("DELETE FROM {}", rows.table))?;
             Ok(rows.tx.affected_rows() as usize)
         })
+    }
+
+    fn details(&mut self) -> Result<Details> {
+        let version: Option<String> = self.conn.query_first("SELECT VERSION()")?;
+        let mut details = Details::default();
+        details
+            .facts
+            .push(("server".into(), version.unwrap_or_default()));
+        details
+            .facts
+            .push(("table".into(), format!("{}.{}", self.database, self.table)));
+        if !self.readable()? {
+            details.facts.push((
+                "layout".into(),
+                "no table yet (created on the first save)".into(),
+            ));
+        }
+        Ok(details)
     }
 
     fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {

@@ -11,7 +11,7 @@ use rusqlite::{
 };
 
 use super::sql::{self, IdOrder};
-use super::{create_private_file, upsert, Rows, TokenStore};
+use super::{absolute, create_private_file, permission_warning, upsert, Details, Rows, TokenStore};
 use crate::token::{numeric_id, MatchKey, Token};
 
 /// How long a writer waits for another to finish before giving up.
@@ -277,6 +277,22 @@ impl TokenStore for SqliteStore {
                 .tx
                 .execute(&format!("DELETE FROM {}", rows.table), [])?)
         })
+    }
+
+    fn details(&mut self) -> Result<Details> {
+        let mut details = Details::default();
+        details
+            .facts
+            .push(("file".into(), absolute(&self.path).display().to_string()));
+        details.facts.push(("table".into(), self.table.clone()));
+        if self.reader()?.is_none() {
+            details.facts.push((
+                "layout".into(),
+                "no table yet (created on the first save)".into(),
+            ));
+        }
+        details.warnings.extend(permission_warning(&self.path));
+        Ok(details)
     }
 
     fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {

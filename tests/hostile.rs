@@ -1,0 +1,286 @@
+//! Hostile and broken input: every case gets its documented exit code and
+//! one clear line on stderr, and leaves every store byte-identical.
+
+mod common;
+
+use std::path::Path;
+
+use common::TestEnv;
+
+const HEADER: &str = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n";
+
+struct Case {
+    name: &'static str,
+    /// Files to create in the temp dir before running.
+    files: Vec<(&'static str, Vec<u8>)>,
+    args: Vec<String>,
+    code: i32,
+    /// A part of the one stderr line.
+    message: &'static str,
+}
+
+fn case(
+    name: &'static str,
+    files: Vec<(&'static str, Vec<u8>)>,
+    args: &[&str],
+    code: i32,
+    message: &'static str,
+) -> Case {
+    Case {
+        name,
+        files,
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code,
+        message,
+    }
+}
+
+fn csv(body: &str) -> Vec<(&'static str, Vec<u8>)> {
+    vec![("t.csv", format!("{HEADER}{body}").into_bytes())]
+}
+
+fn bytes(b: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+    vec![("t.csv", b.to_vec())]
+}
+
+fn sqlite_with(sql: &str) -> Vec<(&'static str, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+    vec![("t.db", std::fs::read(&path).unwrap())]
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        // The lock file beside a file store is not part of the store.
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "lock"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn broken_input_is_refused_clearly_and_changes_nothing() {
+    let list = ["--store", "file:t.csv", "list"];
+    let save = [
+        "--store",
+        "file:t.csv",
+        "save",
+        "--user-name",
+        "u",
+        "--access-token",
+        "a",
+    ];
+    let purge = ["--store", "file:t.csv", "purge", "--yes"];
+    let cases = vec![
+        case("unbalanced quote", csv("1,\"alice,,,,,,,,\n2,b,,,,,,,,\n"), &list, 1, "line 2"),
+        case("too few columns", csv("1,alice,c\n"), &list, 1, "line 2: 3 fields, expected 10"),
+        case("too many columns", csv("1,a,,,,,,,,,,extra\n"), &save, 1, "line 2: 12 fields"),
+        case("short header", bytes(b"id,user_name,client_id\n1,a,b\n"), &list, 1, "header has 3 columns"),
+        case("no header", bytes(b"1,a,,,r,,,,,\n"), &list, 1, "line 1: expected a header"),
+        case("invalid UTF-8", csv("1,\u{0}x,,,,,,,,\n").into_iter().map(|(n, mut b)| { let at = b.len() - 11; b[at] = 0xff; (n, b) }).collect(), &list, 1, "not valid UTF-8"),
+        case("NUL byte", csv("1,a\u{0}b,,,,,,,,\n"), &save, 1, "NUL byte"),
+        case("binary file", bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), &list, 1, "line 1"),
+        case("delete on a broken file", csv("1,a\n"), &["--store", "file:t.csv", "delete", "1"], 1, "line 2"),
+        case("purge on a broken file", csv("x\n"), &purge, 1, "line 2"),
+        case("migrate from a broken file", csv("1\n"), &["migrate", "--from", "file:t.csv", "--to", "sqlite:out.db"], 1, "line 2"),
+        case("a folder, not a file", vec![], &["--store", "file:.", "list"], 1, "is a folder"),
+        case("not a SQLite database", vec![("t.db", b"just some text, not sqlite at all........................................................................................".to_vec())], &["--store", "sqlite:t.db", "list"], 1, "not a database"),
+        case("SQLite table with other columns", sqlite_with("CREATE TABLE oauthtoken (id TEXT, name TEXT)"), &["--store", "sqlite:t.db", "list"], 1, "has columns (id, name)"),
+        case("SQLite table reordered", sqlite_with("CREATE TABLE oauthtoken (user_name, id, client_id, client_secret, refresh_token, access_token, grant_token, expiry_time, redirect_url, api_domain)"), &["--store", "sqlite:t.db", "save", "--user-name", "u", "--access-token", "a"], 1, "expected the SDK's"),
+        case("unknown scheme", vec![], &["--store", "postgres://u@h/db", "list"], 1, "unknown scheme `postgres:`"),
+        case("no scheme", vec![], &["--store", "t.csv", "list"], 1, "no scheme"),
+        case("table name injection", vec![], &["--store", "sqlite:t.db?table=x; drop table y", "list"], 1, "letters, digits"),
+        case("unknown URI option", vec![], &["--store", "sqlite:t.db?mode=rw", "list"], 1, "unknown option"),
+        case("mysql without user", vec![], &["--store", "mysql://localhost/db", "list"], 1, "USER@HOST"),
+        case("mysql bad port", vec![], &["--store", "mysql://u@h:70000/db", "list"], 1, "not a port"),
+        case("empty file path", vec![], &["--store", "file:", "list"], 1, "needs a path"),
+        case("memory with a path", vec![], &["--store", "memory:x", "list"], 1, "takes no path"),
+        case("store under a file", csv(""), &["--store", "file:t.csv/inner.csv", "save", "--user-name", "u", "--access-token", "a"], 1, "t.csv"),
+        case("unwritable folder", vec![], &["--store", "file:/proc/tokenstore-test.csv", "save", "--user-name", "u", "--access-token", "a"], 1, "cannot"),
+        case("a system file", vec![], &["--store", "file:/proc/version", "list"], 1, "line 1"),
+        case("invalid JSON input", vec![("in.json", b"{\"user_name\": \"a\",\n \"access_token\": }".to_vec())], &["--store", "file:t.csv", "save", "--input", "in.json"], 1, "line 2"),
+        case("unknown JSON field", vec![("in.json", b"{\"user_name\":\"a\",\"refresh_tokn\":\"r\"}".to_vec())], &["--store", "file:t.csv", "save", "--input", "in.json"], 1, "unknown field `refresh_tokn`"),
+        case("masked JSON secret", vec![("in.json", b"{\"user_name\":\"a\",\"refresh_token\":\"****\"}".to_vec())], &["--store", "file:t.csv", "save", "--input", "in.json"], 1, "masked refresh_token"),
+        case("empty JSON input", vec![("in.json", b"\n".to_vec())], &["--store", "file:t.csv", "save", "--input", "in.json"], 2, "holds no tokens"),
+        case("expiry out of range", csv(""), &["--store", "file:t.csv", "save", "--access-token", "a", "--expires-in", "9223372036854775807"], 2, "out of range"),
+        case("user without token", csv(""), &["--store", "file:t.csv", "save", "--user-name", "u", "--client-id", "c"], 2, "refresh, grant or access token"),
+        case("stdin ran out", csv(""), &["--store", "file:t.csv", "save", "--user-name", "u", "--refresh-token", "-"], 2, "no line left"),
+    ];
+    assert!(cases.len() >= 30);
+    for c in cases {
+        let env = TestEnv::new();
+        for (name, content) in &c.files {
+            std::fs::write(env.path(name), content).unwrap();
+        }
+        let before = snapshot(env.dir.path());
+        let out = env.cmd().args(&c.args).write_stdin("").output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(c.code), "{}: {err}", c.name);
+        assert_eq!(err.lines().count(), 1, "{}: not one line: {err}", c.name);
+        assert!(err.contains(c.message), "{}: {err}", c.name);
+        assert!(!err.contains("panicked"), "{}: {err}", c.name);
+        assert_eq!(
+            snapshot(env.dir.path()),
+            before,
+            "{}: a store changed",
+            c.name
+        );
+    }
+}
+
+#[test]
+fn a_one_megabyte_value_is_kept_or_refused_whole() {
+    let env = TestEnv::new();
+    let big = "v".repeat(1 << 20);
+    for store in ["file:t.csv", "sqlite:t.db"] {
+        let out = env
+            .cmd()
+            .args([
+                "--store",
+                store,
+                "save",
+                "--user-name",
+                "big",
+                "--access-token",
+                "-",
+            ])
+            .write_stdin(format!("{big}\n"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{store}");
+        let out = env
+            .cmd()
+            .args(["--store", store, "find-by-id", "1", "--json", "--reveal"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            v["access_token"].as_str().map(str::len),
+            Some(1 << 20),
+            "{store}"
+        );
+    }
+    if let Some(mysql) = common::mysql_uri("big") {
+        env.cmd()
+            .args([
+                "--store",
+                &mysql,
+                "save",
+                "--user-name",
+                "small",
+                "--access-token",
+                "a",
+            ])
+            .assert()
+            .success();
+        let out = env
+            .cmd()
+            .args([
+                "--store",
+                &mysql,
+                "save",
+                "--user-name",
+                "big",
+                "--access-token",
+                "-",
+            ])
+            .write_stdin(format!("{big}\n"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("too long") && err.len() < 500, "{err}");
+        let out = env
+            .cmd()
+            .args(["--store", &mysql, "list", "--json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 1);
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_failures_are_one_clear_line_without_the_password() {
+    let Some(base) = common::mysql_base_uri() else {
+        return;
+    };
+    let env = TestEnv::new();
+    // A wrong password: the message names the user, never the password.
+    let wrong = {
+        // mysql://tokenstore:<real>@host -> mysql://tokenstore:WRONG...@host
+        let (head, tail) = base.split_once('@').unwrap();
+        let user = head.rsplit_once(':').unwrap().0;
+        format!("{user}:WRONG-pass-1234@{tail}")
+    };
+    let out = env
+        .cmd()
+        .args(["--store", &wrong, "list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("Access denied"), "{err}");
+    assert!(!err.contains("WRONG-pass-1234"), "{err}");
+    // The password from the environment instead of the URI.
+    let (head, tail) = base.split_once('@').unwrap();
+    let (user, password) = head.rsplit_once(':').unwrap();
+    let out = env
+        .cmd()
+        .env("TOKENSTORE_MYSQL_PASSWORD", password)
+        .args(["--store", &format!("{user}@{tail}"), "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Nobody listening: a bounded wait, then one line.
+    let started = std::time::Instant::now();
+    let out = env
+        .cmd()
+        .args(["--store", "mysql://u:pw@127.0.0.1:1/db", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(started.elapsed().as_secs() < 10);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect to MySQL at 127.0.0.1:1"));
+    // A table with other columns.
+    let table = common::unique_table("other");
+    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    mysql::prelude::Queryable::query_drop(
+        &mut conn,
+        format!("CREATE TABLE {table} (id varchar(10), name text)"),
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args([
+            "--store",
+            &format!("{base}?table={table}"),
+            "save",
+            "--user-name",
+            "u",
+            "--access-token",
+            "a",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has columns (id, name)"));
+}

@@ -579,3 +579,48 @@ fn broken_pipe_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout(&out).lines().count(), 1);
 }
+
+/// Runs `tokenstore ARGS` on a real pseudo-terminal (util-linux `script`),
+/// typing `answer`; returns what the terminal showed.
+fn on_terminal(env: &TestEnv, args: &str, answer: &str) -> (Option<i32>, String) {
+    let command = format!("{} {args}", assert_cmd::cargo::cargo_bin("tokenstore").display());
+    let out = std::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .current_dir(env.dir.path())
+        .env("TERM", "dumb")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            // Type only once the prompt is up, as a person would.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            child.stdin.take().unwrap().write_all(answer.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("script(1) from util-linux");
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn purge_asks_on_a_terminal() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("p.csv").display());
+    for n in 0..3 {
+        env.cmd()
+            .args(["--store", &store, "save", "--user-name", &format!("u{n}"), "--access-token", "a"])
+            .assert()
+            .success();
+    }
+    let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "n\n");
+    assert!(screen.contains("Delete 3 tokens from"), "{screen}");
+    assert_eq!(code, Some(1), "{screen}");
+    let out = env.cmd().args(["--store", &store, "list", "--json"]).output().unwrap();
+    assert_eq!(json(&out).as_array().unwrap().len(), 3, "declining kept every token");
+
+    let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "y\n");
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("deleted 3 tokens"), "{screen}");
+    let out = env.cmd().args(["--store", &store, "list", "--json"]).output().unwrap();
+    assert_eq!(json(&out), serde_json::json!([]));
+}

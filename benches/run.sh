@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks of the release binary on generated stores.
+#
+#   bash benches/run.sh [TOKENS]      # default 100000
+#
+# Generates TOKENS realistic tokens, loads them into a file: and a sqlite:
+# store with one `save --input -`, then times lookups, upserts, listing and
+# migration with hyperfine (installed from Debian if missing). Prints a
+# Markdown table per group; results/ keeps the raw exports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-100000}
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+command -v hyperfine >/dev/null 2>&1 || as_root apt-get install -y -qq hyperfine >/dev/null
+[ -x /usr/bin/time ] || as_root apt-get install -y -qq time >/dev/null
+cargo build --release -q
+ts="$PWD/target/release/tokenstore"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+echo "== $n tokens on $(nproc) cores, $(uname -m), $(date -u +%F)"
+seq 1 "$n" | awk '{
+  printf "{\"id\":\"%d\",\"user_name\":\"user%d@example.com\",\"client_id\":\"1000.CLIENT\",", $1, $1
+  printf "\"client_secret\":\"ssssssssssssssssssssssssssssssssssssssss\",\"refresh_token\":\"1000.rt.%08d.rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\",", $1
+  printf "\"access_token\":\"1000.at.%08d.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"expiry_time\":\"%d\",", $1, 1767225600000 + $1
+  printf "\"redirect_url\":\"https://app.example.com/cb\",\"api_domain\":\"https://www.zohoapis.com\"}\n"
+}' > tokens.jsonl
+
+mid=$((n / 2 + 7))
+rt=$(printf '1000.rt.%08d.%s' "$mid" "$(printf 'r%.0s' $(seq 60))")
+secret=$(printf 's%.0s' $(seq 40))
+hf() { hyperfine --style basic --warmup 2 "$@"; }
+
+echo "== loading (one save --input, one transaction)"
+hf --runs 3 --prepare 'rm -f f.csv f.csv.lock' "$ts --store file:f.csv save --input tokens.jsonl --format jsonl"
+hf --runs 3 --prepare 'rm -f s.db' "$ts --store sqlite:s.db save --input tokens.jsonl --format jsonl"
+"$ts" --store file:f.csv save --input tokens.jsonl --format jsonl >/dev/null
+"$ts" --store sqlite:s.db save --input tokens.jsonl --format jsonl >/dev/null
+
+echo "== lookups and upserts"
+for store in sqlite:s.db file:f.csv; do
+  hf -N --runs 20 \
+    "$ts --store $store find-by-id $mid --json" \
+    "$ts --store $store find --user-name user$mid@example.com --json" \
+    "$ts --store $store find --refresh-token $rt --client-id 1000.CLIENT --client-secret $secret --json" \
+    "$ts --store $store save --user-name user$mid@example.com --access-token fresh --json"
+done
+
+echo "== listing and migrating"
+/usr/bin/time -f "list --format jsonl (sqlite): %e s, peak %M KB" "$ts" --store sqlite:s.db list --format jsonl >/dev/null
+hf --runs 3 --prepare 'rm -f m.db' "$ts --store file:f.csv migrate --to sqlite:m.db"
+/usr/bin/time -f "migrate file -> sqlite: %e s, peak %M KB" "$ts" --store file:f.csv migrate --to sqlite:m2.db >/dev/null
+hf -N --runs 50 "$ts --version"

@@ -583,7 +583,10 @@ fn broken_pipe_is_not_an_error() {
 /// Runs `tokenstore ARGS` on a real pseudo-terminal (util-linux `script`),
 /// typing `answer`; returns what the terminal showed.
 fn on_terminal(env: &TestEnv, args: &str, answer: &str) -> (Option<i32>, String) {
-    let command = format!("{} {args}", assert_cmd::cargo::cargo_bin("tokenstore").display());
+    let command = format!(
+        "{} {args}",
+        assert_cmd::cargo::cargo_bin("tokenstore").display()
+    );
     let out = std::process::Command::new("script")
         .args(["-qefc", &command, "/dev/null"])
         .current_dir(env.dir.path())
@@ -599,7 +602,10 @@ fn on_terminal(env: &TestEnv, args: &str, answer: &str) -> (Option<i32>, String)
             child.wait_with_output()
         })
         .expect("script(1) from util-linux");
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -608,19 +614,197 @@ fn purge_asks_on_a_terminal() {
     let store = format!("file:{}", env.path("p.csv").display());
     for n in 0..3 {
         env.cmd()
-            .args(["--store", &store, "save", "--user-name", &format!("u{n}"), "--access-token", "a"])
+            .args([
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                &format!("u{n}"),
+                "--access-token",
+                "a",
+            ])
             .assert()
             .success();
     }
     let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "n\n");
     assert!(screen.contains("Delete 3 tokens from"), "{screen}");
     assert_eq!(code, Some(1), "{screen}");
-    let out = env.cmd().args(["--store", &store, "list", "--json"]).output().unwrap();
-    assert_eq!(json(&out).as_array().unwrap().len(), 3, "declining kept every token");
+    let out = env
+        .cmd()
+        .args(["--store", &store, "list", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json(&out).as_array().unwrap().len(),
+        3,
+        "declining kept every token"
+    );
 
     let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "y\n");
     assert_eq!(code, Some(0), "{screen}");
     assert!(screen.contains("deleted 3 tokens"), "{screen}");
-    let out = env.cmd().args(["--store", &store, "list", "--json"]).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["--store", &store, "list", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(json(&out), serde_json::json!([]));
+}
+
+#[test]
+fn list_filters_combine() {
+    let env = TestEnv::new();
+    let store = format!("sqlite:{}", env.path("f.db").display());
+    let now = tokenstore::token::now_ms();
+    let rows = [
+        ("a", "c1", "https://www.zohoapis.com", now + 10 * 60_000),
+        ("b", "c1", "https://www.zohoapis.eu", now + 5 * 3_600_000),
+        ("c", "c2", "https://www.zohoapis.com", now - 60_000),
+    ];
+    for (user, client, domain, expiry) in rows {
+        env.cmd()
+            .args([
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                user,
+                "--access-token",
+                "a",
+            ])
+            .args([
+                "--client-id",
+                client,
+                "--api-domain",
+                domain,
+                "--expiry-time",
+                &expiry.to_string(),
+            ])
+            .assert()
+            .success();
+    }
+    let users = |args: &[&str]| -> Vec<String> {
+        let out = env
+            .cmd()
+            .args(["--store", &store, "list", "--json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        json(&out)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["user_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(users(&["--client-id", "c1"]), ["a", "b"]);
+    assert_eq!(
+        users(&["--api-domain", "https://www.zohoapis.com"]),
+        ["a", "c"]
+    );
+    assert_eq!(
+        users(&["--api-domain", "https://www.zohoapis.com", "--valid"]),
+        ["a"]
+    );
+    assert_eq!(users(&["--expiring-within", "1h"]), ["a"]);
+    assert_eq!(
+        users(&["--expiring-within", "1d", "--client-id", "c1"]),
+        ["a", "b"]
+    );
+    assert_eq!(users(&["--expired"]), ["c"]);
+    let out = env
+        .cmd()
+        .args(["--store", &store, "list", "--json"])
+        .output()
+        .unwrap();
+    let expires_at = json(&out)[2]["expires_at"].as_str().unwrap().to_string();
+    assert!(
+        expires_at.ends_with('Z') && expires_at.contains('T'),
+        "{expires_at}"
+    );
+}
+
+#[test]
+fn info_reports_layout_counts_and_warnings() {
+    let env = TestEnv::new();
+    let path = env.fixture("python-sdk-filestore.csv");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env
+        .cmd()
+        .args([
+            "--store",
+            &format!("file:{}", path.display()),
+            "info",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let info = json(&out);
+    assert_eq!(info["backend"], "file");
+    assert_eq!(info["tokens"], 20);
+    assert_eq!(
+        info["expired"],
+        info["tokens"].as_u64().unwrap() - info["without_expiry"].as_u64().unwrap() - 1
+    );
+    let facts = info["facts"].to_string();
+    assert!(
+        facts.contains("redirect_uri") && facts.contains("CRLF"),
+        "{facts}"
+    );
+    let warnings = info["warnings"].to_string();
+    assert!(warnings.contains("mode 0644"), "{warnings}");
+    assert!(warnings.contains("CRLF line ends"), "{warnings}");
+    let out = env
+        .cmd()
+        .args(["--store", "mysql://u:hunter2@127.0.0.1:1/db", "info"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("hunter2"));
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("c.csv").display());
+    env.cmd()
+        .args([
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            "old",
+            "--access-token",
+            "a",
+            "--expiry-time",
+            "1000",
+        ])
+        .assert()
+        .success();
+    let out = env
+        .cmd()
+        .args(["--store", &store, "list"])
+        .output()
+        .unwrap();
+    assert!(
+        !stdout(&out).contains('\u{1b}'),
+        "no escape codes into a pipe"
+    );
+    let (_, screen) = on_terminal(&env, &format!("--store {store} list"), "");
+    assert!(
+        screen.contains('\u{1b}'),
+        "expired tokens are coloured on a terminal: {screen}"
+    );
+    let command = format!(
+        "NO_COLOR=1 {} --store {store} list",
+        assert_cmd::cargo::cargo_bin("tokenstore").display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains('\u{1b}'),
+        "NO_COLOR is honoured"
+    );
 }

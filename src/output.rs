@@ -131,6 +131,7 @@ pub fn write_one(out: &mut dyn Write, token: &Token, style: Style) -> Result<()>
             &TokenJson::new(token, style.reveal, style.now_ms),
         )?;
         writeln!(out)?;
+        out.flush()?;
         return Ok(());
     }
     let mut writer = TokenWriter::new(out, style)?;

@@ -24,14 +24,16 @@ impl Secret {
     /// Enough of the value to tell two secrets apart, never the whole of it:
     /// the first and last four characters of a long value, nothing of a short one.
     pub fn masked(&self) -> String {
-        let chars: Vec<char> = self.0.chars().collect();
-        if chars.len() >= 16 {
-            let head: String = chars[..4].iter().collect();
-            let tail: String = chars[chars.len() - 4..].iter().collect();
-            format!("{head}…{tail}")
-        } else {
-            "****".to_string()
+        if self.0.chars().nth(15).is_none() {
+            return "****".to_string();
         }
+        let head_end = self.0.char_indices().nth(4).map_or(0, |(i, _)| i);
+        let tail_start = self.0.char_indices().nth_back(3).map_or(0, |(i, _)| i);
+        let mut shown = String::with_capacity(head_end + 3 + self.0.len() - tail_start);
+        shown.push_str(&self.0[..head_end]);
+        shown.push('…');
+        shown.push_str(&self.0[tail_start..]);
+        shown
     }
 }
 

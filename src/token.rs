@@ -179,6 +179,65 @@ impl Token {
     }
 }
 
+impl<'a> MatchKey<'a> {
+    /// The lookups this key makes, in order of precedence: (field position
+    /// in [`FIELD_NAMES`], wanted value). A match in an earlier lookup wins
+    /// over any match in a later one; within one lookup the lowest id wins.
+    pub fn lookups(&self) -> Vec<(usize, &'a str)> {
+        match *self {
+            MatchKey::Id(id) => vec![(0, id)],
+            MatchKey::UserName(user) => vec![(1, user)],
+            MatchKey::AccessToken(access) => vec![(5, access)],
+            MatchKey::GrantOrRefresh { grant, refresh } => grant
+                .map(|g| (6, g))
+                .into_iter()
+                .chain(refresh.map(|r| (4, r)))
+                .collect(),
+        }
+    }
+}
+
+/// Picks the token a [`MatchKey`] selects from tokens offered one at a
+/// time, in any order: the precedence rules of save/find in one place.
+pub struct BestMatch<'k, T> {
+    lookups: Vec<(usize, &'k str)>,
+    /// Per lookup, the lowest-id match so far, with the caller's tag.
+    best: Vec<Option<(T, Token)>>,
+}
+
+impl<'k, T> BestMatch<'k, T> {
+    pub fn new(key: &MatchKey<'k>) -> Self {
+        let lookups = key.lookups();
+        let best = lookups.iter().map(|_| None).collect();
+        BestMatch { lookups, best }
+    }
+
+    /// Considers `token`; `tag` (e.g. a row number) comes back with the winner.
+    pub fn offer(&mut self, tag: T, token: &Token) {
+        let fields = token.fields();
+        for (stage, (field, wanted)) in self.lookups.iter().enumerate() {
+            if fields[*field] != Some(*wanted) {
+                continue;
+            }
+            let better = match &self.best[stage] {
+                None => true,
+                Some((_, held)) => {
+                    compare_ids(token.id.as_deref(), held.id.as_deref()) == Ordering::Less
+                }
+            };
+            if better {
+                self.best[stage] = Some((tag, token.clone()));
+            }
+            return;
+        }
+    }
+
+    /// The winner: the first lookup with a match.
+    pub fn finish(self) -> Option<(T, Token)> {
+        self.best.into_iter().flatten().next()
+    }
+}
+
 /// Id order: numeric ids by value first, then any other ids as strings.
 pub fn compare_ids(a: Option<&str>, b: Option<&str>) -> Ordering {
     fn key(id: Option<&str>) -> (bool, u128, &str) {
@@ -277,6 +336,20 @@ mod tests {
         assert_eq!(merged.id.as_deref(), Some("3"));
         assert_eq!(merged.refresh_token.unwrap().expose(), "old");
         assert_eq!(merged.access_token.unwrap().expose(), "new");
+    }
+
+    #[test]
+    fn grant_match_anywhere_beats_refresh_match_and_low_ids_win() {
+        let key = MatchKey::GrantOrRefresh {
+            grant: Some("g"),
+            refresh: Some("r"),
+        };
+        let mut best = BestMatch::new(&key);
+        best.offer(1, &token(&[("id", "1"), ("refresh_token", "r")]));
+        best.offer(3, &token(&[("id", "10"), ("grant_token", "g")]));
+        best.offer(2, &token(&[("id", "9"), ("grant_token", "g")]));
+        let (tag, winner) = best.finish().unwrap();
+        assert_eq!((tag, winner.id.as_deref()), (2, Some("9")));
     }
 
     #[test]

@@ -265,3 +265,60 @@ fn same_store_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("same store"));
 }
+
+#[test]
+fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
+    let env = TestEnv::new();
+    // 7,000 good rows (more than one chunk is written), then a broken one.
+    let mut text = String::from("id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n");
+    for n in 1..=7000 {
+        text += &format!("{n},user{n},,,,at{n},,,,\n");
+    }
+    text += "7001,broken\n";
+    let from = env.path("half.csv");
+    std::fs::write(&from, &text).unwrap();
+    let from = format!("file:{}", from.display());
+
+    let new_db = env.path("new.db");
+    let mut targets = vec![
+        format!("sqlite:{}", new_db.display()),
+        format!("file:{}", env.path("new.csv").display()),
+    ];
+    let existing = format!("sqlite:{}", env.path("old.db").display());
+    open(&existing)
+        .put_tokens(&[token(&[
+            ("id", "1"),
+            ("user_name", "kept"),
+            ("access_token", "k"),
+        ])])
+        .unwrap();
+    let existing_bytes = std::fs::read(env.path("old.db")).unwrap();
+    targets.push(existing.clone());
+    let mysql = common::mysql_uri("half");
+    targets.extend(mysql.clone());
+    for to in &targets {
+        let out = migrate(&env, &from, to, &[]);
+        assert_eq!(out.status.code(), Some(1), "{to}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("line 7002"), "{to}: {err}");
+    }
+    assert!(!new_db.exists(), "a new SQLite target was left behind");
+    assert!(
+        !env.path("new.csv").exists(),
+        "a new file target was left behind"
+    );
+    assert_eq!(std::fs::read(env.path("old.db")).unwrap(), existing_bytes);
+    #[cfg(feature = "mysql")]
+    if let Some(mysql) = mysql {
+        // The table did not exist before, so it does not exist after.
+        let (base, table) = mysql.split_once("?table=").unwrap();
+        let mut conn = mysql::Conn::new(mysql::Opts::from_url(base).unwrap()).unwrap();
+        let found: Vec<String> = mysql::prelude::Queryable::exec(
+            &mut conn,
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME = ?",
+            (table,),
+        )
+        .unwrap();
+        assert!(found.is_empty(), "a new MySQL table was left behind");
+    }
+}

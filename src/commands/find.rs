@@ -42,7 +42,7 @@ pub fn run_by_id(store: Option<&str>, args: FindByIdArgs) -> Result<Exit> {
 fn show(found: Option<Token>, uri: &StoreUri, missing: &str, output: &OutputArgs) -> Result<Exit> {
     match found {
         Some(token) => {
-            write_one(&mut std::io::stdout().lock(), &token, style(output))?;
+            write_one(&mut super::stdout(), &token, style(output))?;
             Ok(Exit::Success)
         }
         None => {

@@ -34,7 +34,7 @@ pub fn run(store: Option<&str>, args: ListArgs) -> Result<Exit> {
             })
     };
     let (uri, mut store) = open_store(store)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     let mut writer = TokenWriter::new(&mut out, style)?;
     store
         .for_each_token(&mut |token| {

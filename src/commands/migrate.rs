@@ -4,6 +4,7 @@
 //! are the migrated tokens deleted from the source.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::io::IsTerminal;
 
 use anyhow::{bail, Context, Result};
@@ -13,7 +14,7 @@ use serde::Serialize;
 use super::store_uri;
 use crate::cli::{Format, MigrateArgs, OnConflict};
 use crate::store::{self, absolute};
-use crate::token::{Token, FIELD_NAMES};
+use crate::token::Token;
 use crate::uri::StoreUri;
 use crate::Exit;
 
@@ -67,18 +68,6 @@ fn progress(message: &'static str) -> ProgressBar {
     bar
 }
 
-fn read_all(store: &mut dyn store::TokenStore, message: &'static str) -> Result<Vec<Token>> {
-    let bar = progress(message);
-    let mut all = Vec::new();
-    store.for_each_token(&mut |t| {
-        bar.inc(1);
-        all.push(t);
-        Ok(())
-    })?;
-    bar.finish_and_clear();
-    Ok(all)
-}
-
 /// Lists ids for a message: the first twenty, then how many more.
 fn id_list(ids: &[String]) -> String {
     let shown = ids.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
@@ -86,6 +75,26 @@ fn id_list(ids: &[String]) -> String {
         n if n > 20 => format!("{shown} and {} more", n - 20),
         _ => shown,
     }
+}
+
+/// Source tokens are read, compared and written this many at a time.
+const CHUNK: usize = 5_000;
+
+/// A digest of every field of a token, to verify the target without
+/// holding the source: (id -> digest) is all `migrate` keeps per token.
+fn digest(token: &Token) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    token.fields().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Where each source id stands after planning.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    /// Written or already identical: verified, and deleted with --delete-source.
+    Migrated(u64),
+    /// A conflict left as the target has it.
+    Kept,
 }
 
 pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
@@ -96,102 +105,140 @@ pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
     }
     let mut source = store::open(&from).with_context(|| format!("cannot open {from}"))?;
     let mut target = store::open(&to).with_context(|| format!("cannot open {to}"))?;
-
-    let tokens = read_all(source.as_mut(), "reading source")
-        .with_context(|| format!("cannot read {from}"))?;
-    let mut seen = HashMap::with_capacity(tokens.len());
-    for token in &tokens {
-        let Some(id) = token.id.as_deref() else {
-            bail!("{from} holds a token without an id; it cannot be migrated");
-        };
-        if seen.insert(id, ()).is_some() {
-            bail!("{from} holds two tokens with id {id}; fix the source first");
-        }
-    }
-    let existing: HashMap<String, Token> = read_all(target.as_mut(), "reading target")
-        .with_context(|| format!("cannot read {to}"))?
-        .into_iter()
-        .filter_map(|t| Some((t.id.clone()?, t)))
-        .collect();
-
     let mut summary = Summary {
         source: from.to_string(),
         target: to.to_string(),
         dry_run: args.dry_run,
         ..Summary::default()
     };
-    let mut to_write = Vec::new();
-    let mut migrated_ids = Vec::new();
-    for token in &tokens {
-        let id = token.id.clone().expect("checked above");
-        match existing.get(&id) {
-            None => {
-                summary.copied += 1;
-                to_write.push(token.clone());
-                migrated_ids.push(id);
-            }
-            Some(there) if there == token => {
-                summary.identical += 1;
-                migrated_ids.push(id);
-            }
-            Some(_) => {
-                summary.conflicts.push(id.clone());
-                match args.on_conflict {
-                    OnConflict::Fail => {}
-                    OnConflict::Skip => summary.skipped += 1,
-                    OnConflict::Overwrite => {
-                        summary.overwritten += 1;
-                        to_write.push(token.clone());
-                        migrated_ids.push(id);
+
+    // Plan and write in one pass over the source, inside one bulk write
+    // that is committed only if the whole plan holds.
+    let mut fates: HashMap<String, Fate> = HashMap::new();
+    {
+        let mut bulk = target
+            .bulk()
+            .with_context(|| format!("cannot start writing {to}"))?;
+        let bar = progress("migrating");
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut plan = |chunk: &mut Vec<Token>| -> Result<()> {
+            let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();
+            let existing: HashMap<String, Token> = bulk
+                .existing(&ids)
+                .with_context(|| format!("cannot read {to}"))?
+                .into_iter()
+                .filter_map(|t| Some((t.id.clone()?, t)))
+                .collect();
+            let mut write = Vec::new();
+            for token in chunk.drain(..) {
+                let id = token.id.clone().expect("checked when read");
+                let fate = match existing.get(&id) {
+                    None => {
+                        summary.copied += 1;
+                        Fate::Migrated(digest(&token))
                     }
-                }
+                    Some(there) if *there == token => {
+                        summary.identical += 1;
+                        fates.insert(id, Fate::Migrated(digest(&token)));
+                        continue;
+                    }
+                    Some(_) => {
+                        summary.conflicts.push(id.clone());
+                        match args.on_conflict {
+                            OnConflict::Fail | OnConflict::Skip => {
+                                summary.skipped +=
+                                    usize::from(args.on_conflict == OnConflict::Skip);
+                                fates.insert(id, Fate::Kept);
+                                continue;
+                            }
+                            OnConflict::Overwrite => {
+                                summary.overwritten += 1;
+                                Fate::Migrated(digest(&token))
+                            }
+                        }
+                    }
+                };
+                fates.insert(id, fate);
+                write.push(token);
             }
+            if !args.dry_run {
+                bulk.put(&write)
+                    .with_context(|| format!("cannot write {to}; it was left as it was"))?;
+            }
+            Ok(())
+        };
+        let mut seen = std::collections::HashSet::new();
+        source
+            .for_each_token(&mut |token| {
+                bar.inc(1);
+                let Some(id) = token.id.clone() else {
+                    bail!("{from} holds a token without an id; it cannot be migrated");
+                };
+                if !seen.insert(id.clone()) {
+                    bail!("{from} holds two tokens with id {id}; fix the source first");
+                }
+                chunk.push(token);
+                if chunk.len() == CHUNK {
+                    plan(&mut chunk)?;
+                }
+                Ok(())
+            })
+            .with_context(|| format!("cannot migrate from {from}"))?;
+        plan(&mut chunk)?;
+        bar.finish_and_clear();
+        if args.on_conflict == OnConflict::Fail && !summary.conflicts.is_empty() && !args.dry_run {
+            bail!(
+                "{} tokens in {to} have the same id but other content than in {from} (ids {}); \
+                 nothing was written; choose --on-conflict skip or overwrite",
+                summary.conflicts.len(),
+                id_list(&summary.conflicts)
+            );
         }
-    }
-    if args.on_conflict == OnConflict::Fail && !summary.conflicts.is_empty() && !args.dry_run {
-        bail!(
-            "{} tokens in {to} have the same id but other content than in {from} (ids {}); \
-             nothing was written; choose --on-conflict skip or overwrite",
-            summary.conflicts.len(),
-            id_list(&summary.conflicts)
-        );
+        if args.dry_run {
+            // Dropping the bulk write discards it; nothing was put anyway.
+            report(&summary, args.json || args.format == Format::Json)?;
+            return Ok(Exit::Success);
+        }
+        bulk.commit()
+            .with_context(|| format!("cannot write {to}; it was left as it was"))?;
     }
 
-    if !args.dry_run {
-        target
-            .put_tokens(&to_write)
-            .with_context(|| format!("cannot write {to}; it was left as it was"))?;
-        verify(target.as_mut(), &tokens, &migrated_ids)
-            .with_context(|| format!("verification of {to} failed; {from} was not changed"))?;
-        if args.delete_source {
-            let deleted = source.delete_ids(&migrated_ids).with_context(|| {
-                format!("the target is verified, but deleting from {from} failed")
-            })?;
-            summary.deleted_from_source = deleted.len();
-        }
+    verify(target.as_mut(), &fates)
+        .with_context(|| format!("verification of {to} failed; {from} was not changed"))?;
+    if args.delete_source {
+        let ids: Vec<String> = fates
+            .iter()
+            .filter(|(_, fate)| matches!(fate, Fate::Migrated(_)))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let deleted = source
+            .delete_ids(&ids)
+            .with_context(|| format!("the target is verified, but deleting from {from} failed"))?;
+        summary.deleted_from_source = deleted.len();
     }
     report(&summary, args.json || args.format == Format::Json)?;
     Ok(Exit::Success)
 }
 
-/// Reads the target back and checks every migrated token field by field.
-fn verify(target: &mut dyn store::TokenStore, tokens: &[Token], ids: &[String]) -> Result<()> {
-    let wanted: HashMap<&str, &Token> = tokens
+/// Reads the target back and checks every migrated token against the
+/// digest of its fields taken from the source.
+fn verify(target: &mut dyn store::TokenStore, fates: &HashMap<String, Fate>) -> Result<()> {
+    let mut unseen: HashMap<&str, u64> = fates
         .iter()
-        .filter_map(|t| Some((t.id.as_deref()?, t)))
+        .filter_map(|(id, fate)| match fate {
+            Fate::Migrated(d) => Some((id.as_str(), *d)),
+            Fate::Kept => None,
+        })
         .collect();
-    let mut unseen: HashMap<&str, ()> = ids.iter().map(|id| (id.as_str(), ())).collect();
     let bar = progress("verifying target");
     target.for_each_token(&mut |found| {
         bar.inc(1);
         let Some(id) = found.id.as_deref() else {
             return Ok(());
         };
-        if unseen.remove(id).is_some() {
-            let want = wanted[id].fields();
-            let have = found.fields();
-            if let Some(i) = (0..FIELD_NAMES.len()).find(|&i| want[i] != have[i]) {
-                bail!("token {id} reads back with a different {}", FIELD_NAMES[i]);
+        if let Some(want) = unseen.remove(id) {
+            if digest(&found) != want {
+                bail!("token {id} reads back with different fields");
             }
         }
         Ok(())

@@ -48,6 +48,12 @@ pub(crate) fn open_store(text: Option<&str>) -> Result<(StoreUri, Box<dyn TokenS
     Ok((uri, opened))
 }
 
+/// Standard output, block-buffered: token output comes in many small
+/// writes, and the buffer is flushed when the writer finishes.
+pub(crate) fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
+
 pub(crate) fn style(output: &OutputArgs) -> Style {
     Style {
         format: output.format(),

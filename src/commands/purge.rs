@@ -23,7 +23,7 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
     let (uri, mut store) = open_store(store)?;
 
     if args.dry_run {
-        let mut out = std::io::stdout().lock();
+        let mut out = super::stdout();
         let mut writer = TokenWriter::new(&mut out, style(&args.output))?;
         store
             .for_each_token(&mut |t| if select(&t) { writer.write(&t) } else { Ok(()) })

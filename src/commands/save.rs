@@ -28,7 +28,7 @@ pub fn run(store: Option<&str>, args: SaveArgs) -> Result<Exit> {
         .save_tokens(&tokens)
         .with_context(|| format!("cannot save to {uri}"))?;
     let style = style(&args.output);
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     if from_input {
         let mut writer = TokenWriter::new(&mut out, style)?;
         for token in &saved {

@@ -16,10 +16,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use super::absolute;
 use super::table::TokenTable;
 use super::{
-    create_private_file, create_private_parent, permission_warning, upsert, Details, Rows,
+    create_private_file, create_private_parent, permission_warning, upsert, Bulk, Details, Rows,
     TokenStore,
 };
-use crate::token::{compare_ids, MatchKey, Token, FIELD_NAMES};
+use crate::token::{compare_ids, BestMatch, MatchKey, Token, FIELD_NAMES};
 
 /// The header of a new file: the Python SDK 8.0 labels.
 pub const NEW_FILE_HEADER: [&str; 10] = [
@@ -88,14 +88,19 @@ impl FileStore {
 
     /// Reads the whole file; a missing file is an empty store.
     pub fn read(&self) -> Result<Contents> {
+        let mut tokens = Vec::new();
+        let layout = self.scan(&mut |t| {
+            tokens.push(t);
+            Ok(())
+        })?;
+        Ok(Contents { layout, tokens })
+    }
+
+    /// Streams the file's rows to `visit`; a missing file has none.
+    fn scan(&self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<Option<Layout>> {
         let file = match File::open(&self.path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Contents {
-                    layout: None,
-                    tokens: Vec::new(),
-                })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
                 return Err(e).with_context(|| format!("cannot open {}", self.path.display()))
             }
@@ -103,8 +108,18 @@ impl FileStore {
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             bail!("{} is a folder, not a file", self.path.display());
         }
-        read_csv(BufReader::with_capacity(1 << 16, file))
+        scan_csv(BufReader::with_capacity(1 << 16, file), visit)
             .with_context(|| format!("cannot read {}", self.path.display()))
+    }
+
+    /// The token `key` selects, without holding the whole file.
+    fn find(&self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        let mut best = BestMatch::new(key);
+        self.scan(&mut |token| {
+            best.offer((), &token);
+            Ok(())
+        })?;
+        Ok(best.finish().map(|(_, token)| token))
     }
 
     fn lock_path(&self) -> PathBuf {
@@ -195,7 +210,21 @@ fn keep_owner_and_mode(original: &Path, replacement: &Path) -> Result<()> {
 }
 
 /// Parses a FileStore: header, then rows of the header's width (9 or 10).
-pub fn read_csv<R: Read>(mut input: R) -> Result<Contents> {
+pub fn read_csv<R: Read>(input: R) -> Result<Contents> {
+    let mut tokens = Vec::new();
+    let layout = scan_csv(input, &mut |t| {
+        tokens.push(t);
+        Ok(())
+    })?;
+    Ok(Contents { layout, tokens })
+}
+
+/// Parses a FileStore, handing each row to `visit` in file order; returns
+/// the layout (`None` for an empty file).
+pub fn scan_csv<R: Read>(
+    mut input: R,
+    visit: &mut dyn FnMut(Token) -> Result<()>,
+) -> Result<Option<Layout>> {
     let mut head = Vec::new();
     // Read enough to see how the header line ends.
     input
@@ -216,7 +245,6 @@ pub fn read_csv<R: Read>(mut input: R) -> Result<Contents> {
 
     let mut record = csv::ByteRecord::new();
     let mut layout: Option<Layout> = None;
-    let mut tokens = Vec::new();
     loop {
         let line = reader.position().line();
         match reader.read_byte_record(&mut record) {
@@ -261,11 +289,11 @@ pub fn read_csv<R: Read>(mut input: R) -> Result<Contents> {
                     // Scala's FileStore writes the literal `null` for absent.
                     *slot = (value != "null").then_some(value);
                 }
-                tokens.push(Token::from_fields(all));
+                visit(Token::from_fields(all))?;
             }
         }
     }
-    Ok(Contents { layout, tokens })
+    Ok(layout)
 }
 
 fn error_line(e: &csv::Error) -> Option<u64> {
@@ -322,7 +350,42 @@ pub fn write_csv<W: Write>(out: &mut W, layout: &Layout, tokens: &[Token]) -> Re
     Ok(())
 }
 
+/// The file read under the lock; written back on commit.
+struct FileBulk<'s> {
+    store: &'s FileStore,
+    _lock: File,
+    layout: Layout,
+    table: TokenTable,
+}
+
+impl Bulk for FileBulk<'_> {
+    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>> {
+        ids.iter()
+            .filter_map(|id| self.table.find(&MatchKey::Id(id)).transpose())
+            .collect()
+    }
+
+    fn put(&mut self, tokens: &[Token]) -> Result<()> {
+        self.table.put(tokens)
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        self.store.write(&self.layout, self.table.rows())
+    }
+}
+
 impl TokenStore for FileStore {
+    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
+        let lock = self.lock()?;
+        let contents = self.read()?;
+        Ok(Box::new(FileBulk {
+            store: self,
+            _lock: lock,
+            layout: contents.layout.unwrap_or_default(),
+            table: TokenTable::from_rows(contents.tokens),
+        }))
+    }
+
     fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
         self.modify(|table| {
             let saved = tokens
@@ -334,14 +397,14 @@ impl TokenStore for FileStore {
     }
 
     fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
-        let Some(key) = query.match_key() else {
-            return Ok(None);
-        };
-        TokenTable::from_rows(self.read()?.tokens).find(&key)
+        match query.match_key() {
+            Some(key) => self.find(&key),
+            None => Ok(None),
+        }
     }
 
     fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
-        TokenTable::from_rows(self.read()?.tokens).find(&MatchKey::Id(id))
+        self.find(&MatchKey::Id(id))
     }
 
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
@@ -430,13 +493,6 @@ impl TokenStore for FileStore {
             ));
         }
         Ok(details)
-    }
-
-    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
-        self.modify(|table| {
-            table.put(tokens)?;
-            Ok(((), !tokens.is_empty()))
-        })
     }
 }
 

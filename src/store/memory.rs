@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::table::TokenTable;
-use super::{upsert, Rows, TokenStore};
+use super::{upsert, Bulk, Rows, TokenStore};
 use crate::token::{MatchKey, Token};
 
 #[derive(Default)]
@@ -11,7 +11,35 @@ pub struct MemoryStore {
     table: TokenTable,
 }
 
+/// A copy of the table, swapped in on commit.
+struct MemoryBulk<'s> {
+    store: &'s mut MemoryStore,
+    work: TokenTable,
+}
+
+impl Bulk for MemoryBulk<'_> {
+    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>> {
+        ids.iter()
+            .filter_map(|id| self.work.find(&MatchKey::Id(id)).transpose())
+            .collect()
+    }
+
+    fn put(&mut self, tokens: &[Token]) -> Result<()> {
+        self.work.put(tokens)
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        self.store.table = self.work;
+        Ok(())
+    }
+}
+
 impl TokenStore for MemoryStore {
+    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
+        let work = TokenTable::from_rows(self.table.rows().to_vec());
+        Ok(Box::new(MemoryBulk { store: self, work }))
+    }
+
     fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
         // Work on a copy so that a failure part-way changes nothing.
         let mut work = TokenTable::from_rows(self.table.rows().to_vec());
@@ -48,12 +76,5 @@ impl TokenStore for MemoryStore {
 
     fn delete_tokens(&mut self) -> Result<usize> {
         Ok(self.table.clear())
-    }
-
-    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
-        let mut work = TokenTable::from_rows(self.table.rows().to_vec());
-        work.put(tokens)?;
-        self.table = work;
-        Ok(())
     }
 }

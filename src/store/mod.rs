@@ -65,9 +65,17 @@ pub trait TokenStore {
     /// delete_tokens: removes every token; returns how many there were.
     fn delete_tokens(&mut self) -> Result<usize>;
 
+    /// Starts a bulk write: everything put through it lands at `commit`, in
+    /// one transaction (or one atomic file replace), or not at all.
+    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>>;
+
     /// Writes tokens exactly as given, ids included, replacing any token
-    /// with the same id; all or nothing. This is what `migrate` writes with.
-    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()>;
+    /// with the same id; all or nothing.
+    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
+        let mut bulk = self.bulk()?;
+        bulk.put(tokens)?;
+        bulk.commit()
+    }
 
     /// Facts and warnings about the store for `info`, beyond its tokens.
     fn details(&mut self) -> Result<Details> {
@@ -82,6 +90,16 @@ pub struct Details {
     pub facts: Vec<(String, String)>,
     /// Things a careful operator wants to know.
     pub warnings: Vec<String>,
+}
+
+/// An open bulk write (see [`TokenStore::bulk`]). Dropping it without
+/// `commit` discards everything put through it.
+pub trait Bulk {
+    /// The tokens with these ids, as the store holds them inside this write.
+    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>>;
+    /// Writes tokens exactly, ids included, replacing same-id tokens.
+    fn put(&mut self, tokens: &[Token]) -> Result<()>;
+    fn commit(self: Box<Self>) -> Result<()>;
 }
 
 /// The row access that the upsert rules need; each backend provides it

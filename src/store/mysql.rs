@@ -12,16 +12,14 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, Params, Row, TxOpts, Value};
 
 use super::sql::{self, IdOrder};
-use super::{upsert, Details, Rows, TokenStore};
-use crate::token::{MatchKey, Token};
+use super::{upsert, Bulk, Details, Rows, TokenStore};
+use crate::token::{MatchKey, Token, FIELD_NAMES};
 use crate::uri::MysqlUri;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const IO_TIMEOUT: Duration = Duration::from_secs(60);
 /// Seconds a writer waits for another tokenstore writer of the same table.
 const LOCK_WAIT_SECONDS: u32 = 30;
-/// Rows per multi-row statement in bulk writes (10 parameters each).
-const BATCH_ROWS: usize = 500;
 
 pub struct MysqlStore {
     conn: Conn,
@@ -108,13 +106,15 @@ impl MysqlStore {
         Ok(true)
     }
 
-    /// Creates the table and its lookup indexes when missing.
-    fn prepare_for_writing(&mut self) -> Result<()> {
+    /// Creates the table and its lookup indexes when missing; true when it
+    /// created the table.
+    fn prepare_for_writing(&mut self) -> Result<bool> {
         if self.prepared {
-            return Ok(());
+            return Ok(false);
         }
         let columns = self.columns()?;
-        if columns.is_empty() {
+        let create = columns.is_empty();
+        if create {
             self.conn
                 .query_drop(format!(
                     "{} DEFAULT CHARSET=utf8mb4",
@@ -140,12 +140,12 @@ impl MysqlStore {
         }
         self.table_ready = true;
         self.prepared = true;
-        Ok(())
+        Ok(create)
     }
 
-    /// Runs `work` in one transaction, holding this table's writer lock
-    /// (taken before any DDL, so concurrent first writers do not race).
-    fn write_tx<T>(&mut self, work: impl FnOnce(&mut MysqlRows<'_, '_>) -> Result<T>) -> Result<T> {
+    /// Takes the named lock that serialises tokenstore writers of this
+    /// table; returns its name for the release.
+    fn take_writer_lock(&mut self) -> Result<String> {
         let lock_name = format!("tokenstore.{}.{}", self.database, self.table);
         let got: Option<Option<i64>> = self
             .conn
@@ -154,6 +154,13 @@ impl MysqlStore {
         if got.flatten() != Some(1) {
             bail!("another writer held the table for {LOCK_WAIT_SECONDS}s; try again");
         }
+        Ok(lock_name)
+    }
+
+    /// Runs `work` in one transaction, holding this table's writer lock
+    /// (taken before any DDL, so concurrent first writers do not race).
+    fn write_tx<T>(&mut self, work: impl FnOnce(&mut MysqlRows<'_, '_>) -> Result<T>) -> Result<T> {
+        let lock_name = self.take_writer_lock()?;
         let result = (|| {
             self.prepare_for_writing()?;
             let table = self.table.clone();
@@ -181,13 +188,13 @@ impl MysqlStore {
 }
 
 fn find_in(db: &mut impl Queryable, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
-    for (column, value) in sql::lookups(key) {
-        let rows: Vec<Row> = db.exec(sql::select_where(table, column), (value,))?;
+    for (field, value) in key.lookups() {
+        let rows: Vec<Row> = db.exec(sql::select_where(table, FIELD_NAMES[field]), (value,))?;
         let tokens = rows
             .into_iter()
             .map(token_from_row)
             .collect::<Result<Vec<_>>>()?;
-        if let Some(found) = sql::first_exact(tokens, column, value) {
+        if let Some(found) = sql::best_of(key, tokens) {
             return Ok(Some(found));
         }
     }
@@ -225,7 +232,94 @@ impl Rows for MysqlRows<'_, '_> {
     }
 }
 
+/// One transaction under the table's writer lock; rolled back and
+/// unlocked when dropped without `commit`.
+struct MysqlBulk<'c> {
+    conn: &'c mut Conn,
+    table: String,
+    lock_name: String,
+    open: bool,
+    /// The table was created for this write: dropped again on rollback
+    /// (DDL cannot be rolled back in MySQL).
+    created_table: bool,
+}
+
+impl Bulk for MysqlBulk<'_> {
+    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>> {
+        let mut found = Vec::new();
+        for batch in ids.chunks(sql::BATCH_ROWS) {
+            let rows: Vec<Row> = self.conn.exec(
+                sql::select_ids(&self.table, batch.len()),
+                params(batch.iter().map(Some)),
+            )?;
+            for row in rows {
+                found.push(token_from_row(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    fn put(&mut self, tokens: &[Token]) -> Result<()> {
+        for batch in tokens.chunks(sql::BATCH_ROWS) {
+            let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
+            let statement = format!(
+                "REPLACE INTO {} ({}) VALUES {placeholders}",
+                self.table,
+                sql::COLUMNS
+            );
+            self.conn
+                .exec_drop(statement, params(batch.iter().flat_map(|t| t.fields())))?;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        self.conn.query_drop("COMMIT").context("cannot commit")?;
+        self.open = false;
+        let _ = self
+            .conn
+            .exec_drop("SELECT RELEASE_LOCK(?)", (&self.lock_name,));
+        Ok(())
+    }
+}
+
+impl Drop for MysqlBulk<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.query_drop("ROLLBACK");
+            if self.created_table {
+                let _ = self.conn.query_drop(format!("DROP TABLE {}", self.table));
+            }
+            let _ = self
+                .conn
+                .exec_drop("SELECT RELEASE_LOCK(?)", (&self.lock_name,));
+        }
+    }
+}
+
 impl TokenStore for MysqlStore {
+    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
+        let lock_name = self.take_writer_lock()?;
+        let started = self.prepare_for_writing().and_then(|created| {
+            self.conn.query_drop("START TRANSACTION")?;
+            Ok(created)
+        });
+        let created_table = match started {
+            Ok(created) => created,
+            Err(e) => {
+                let _ = self.conn.exec_drop("SELECT RELEASE_LOCK(?)", (&lock_name,));
+                return Err(e.context("cannot start a transaction"));
+            }
+        };
+        Ok(Box::new(MysqlBulk {
+            conn: &mut self.conn,
+            table: self.table.clone(),
+            lock_name,
+            open: true,
+            created_table,
+        }))
+    }
+
     fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
         self.write_tx(|rows| tokens.iter().map(|t| upsert(rows, t)).collect())
     }
@@ -322,21 +416,5 @@ impl TokenStore for MysqlStore {
             ));
         }
         Ok(details)
-    }
-
-    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
-        self.write_tx(|rows| {
-            for batch in tokens.chunks(BATCH_ROWS) {
-                let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
-                let statement = format!(
-                    "REPLACE INTO {} ({}) VALUES {placeholders}",
-                    rows.table,
-                    sql::COLUMNS
-                );
-                rows.tx
-                    .exec_drop(statement, params(batch.iter().flat_map(|t| t.fields())))?;
-            }
-            Ok(())
-        })
     }
 }

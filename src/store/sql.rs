@@ -4,7 +4,7 @@
 
 use anyhow::{bail, Result};
 
-use crate::token::{compare_ids, numeric_id, MatchKey, Token, FIELD_NAMES};
+use crate::token::{compare_ids, numeric_id, BestMatch, MatchKey, Token, FIELD_NAMES};
 
 pub const COLUMNS: &str = "id, user_name, client_id, client_secret, refresh_token, \
      access_token, grant_token, expiry_time, redirect_url, api_domain";
@@ -29,6 +29,15 @@ pub fn index_name(table: &str, column: &str) -> String {
 
 pub fn select_all(table: &str) -> String {
     format!("SELECT {COLUMNS} FROM {table}")
+}
+
+/// Rows per multi-row statement in bulk reads and writes.
+pub const BATCH_ROWS: usize = 500;
+
+/// Parameters: `count` ids.
+pub fn select_ids(table: &str, count: usize) -> String {
+    let marks = vec!["?"; count].join(", ");
+    format!("SELECT {COLUMNS} FROM {table} WHERE id IN ({marks})")
 }
 
 pub fn select_where(table: &str, column: &str) -> String {
@@ -60,28 +69,16 @@ pub fn update_params(token: &Token) -> Vec<Option<&str>> {
     params
 }
 
-/// The lookups a match key makes, in order: (column, value).
-pub fn lookups<'a>(key: &MatchKey<'a>) -> Vec<(&'static str, &'a str)> {
-    match *key {
-        MatchKey::Id(id) => vec![("id", id)],
-        MatchKey::UserName(user) => vec![("user_name", user)],
-        MatchKey::AccessToken(access) => vec![("access_token", access)],
-        MatchKey::GrantOrRefresh { grant, refresh } => grant
-            .map(|g| ("grant_token", g))
-            .into_iter()
-            .chain(refresh.map(|r| ("refresh_token", r)))
-            .collect(),
+/// The first token (by the rules of [`BestMatch`]) of the rows that `key`'s
+/// lookups returned. Rows are re-checked exactly: MySQL's default
+/// collations compare case- and trailing-space-insensitively; the SDK
+/// stores and this tool do not.
+pub fn best_of(key: &MatchKey<'_>, rows: impl IntoIterator<Item = Token>) -> Option<Token> {
+    let mut best = BestMatch::new(key);
+    for row in rows {
+        best.offer((), &row);
     }
-}
-
-/// Of the rows a lookup returned, the first in id order whose column holds
-/// exactly `value` (MySQL's default collations compare case- and
-/// trailing-space-insensitively; the SDK stores and this tool do not).
-pub fn first_exact(rows: Vec<Token>, column: &str, value: &str) -> Option<Token> {
-    let slot = FIELD_NAMES.iter().position(|c| *c == column)?;
-    rows.into_iter()
-        .filter(|t| t.fields()[slot] == Some(value))
-        .min_by(|a, b| compare_ids(a.id.as_deref(), b.id.as_deref()))
+    best.finish().map(|(_, token)| token)
 }
 
 /// Checks that a table's columns are the SDK's ten, in order.

@@ -11,8 +11,10 @@ use rusqlite::{
 };
 
 use super::sql::{self, IdOrder};
-use super::{absolute, create_private_file, permission_warning, upsert, Details, Rows, TokenStore};
-use crate::token::{numeric_id, MatchKey, Token};
+use super::{
+    absolute, create_private_file, permission_warning, upsert, Bulk, Details, Rows, TokenStore,
+};
+use crate::token::{numeric_id, MatchKey, Token, FIELD_NAMES};
 
 /// How long a writer waits for another to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -92,24 +94,23 @@ impl SqliteStore {
         self.open().map(Some)
     }
 
-    /// The connection for writing: creates the file (0600), the table and
-    /// its indexes when missing.
-    fn writer(&mut self) -> Result<&mut Connection> {
+    /// A write transaction, taken up front (`BEGIN IMMEDIATE`), with the
+    /// table and its indexes created inside it when missing, so a rollback
+    /// takes them back too. Creates the file (0600) when missing.
+    fn begin_write(&mut self) -> Result<Transaction<'_>> {
         if !self.path.exists() {
             create_private_file(&self.path)?;
         }
         let table = self.table.clone();
         let columns = self.columns()?;
-        if columns.is_empty() {
-            self.open()?
-                .execute_batch(&sql::create_table(&table))
-                .context("cannot create the table")?;
-        } else {
+        if !columns.is_empty() {
             sql::check_columns(&table, &columns)?;
         }
-        self.table_ready = true;
-        let conn = self.open()?;
-        let mut ddl = String::new();
+        let tx = self
+            .open()?
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .context("cannot start a write transaction")?;
+        let mut ddl = sql::create_table(&table) + ";";
         for column in sql::INDEXED_COLUMNS {
             let name = sql::index_name(&table, column);
             ddl += &format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({column});");
@@ -118,18 +119,15 @@ impl SqliteStore {
         ddl += &format!(
             "CREATE INDEX IF NOT EXISTS {table}_numeric_id_idx ON {table} (CAST(id AS INTEGER), id);"
         );
-        conn.execute_batch(&ddl)
-            .context("cannot create the lookup indexes")?;
-        Ok(conn)
+        tx.execute_batch(&ddl)
+            .context("cannot create the table and its indexes")?;
+        Ok(tx)
     }
 
     /// Runs `work` in one write transaction; nothing is kept if it fails.
     fn write_tx<T>(&mut self, work: impl FnOnce(&mut SqliteRows<'_>) -> Result<T>) -> Result<T> {
         let table = self.table.clone();
-        let conn = self.writer()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .context("cannot start a write transaction")?;
+        let tx = self.begin_write()?;
         let result = work(&mut SqliteRows {
             tx: &tx,
             table: &table,
@@ -148,12 +146,12 @@ impl SqliteStore {
 }
 
 fn find_in(conn: &Connection, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
-    for (column, value) in sql::lookups(key) {
-        let mut stmt = conn.prepare_cached(&sql::select_where(table, column))?;
+    for (field, value) in key.lookups() {
+        let mut stmt = conn.prepare_cached(&sql::select_where(table, FIELD_NAMES[field]))?;
         let rows = stmt
             .query_map([value], token_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        if let Some(found) = sql::first_exact(rows, column, value) {
+        if let Some(found) = sql::best_of(key, rows) {
             return Ok(Some(found));
         }
     }
@@ -195,7 +193,81 @@ impl Rows for SqliteRows<'_> {
     }
 }
 
+/// One write transaction, committed at the end. A store file that the
+/// bulk write created is removed again when it is dropped uncommitted.
+struct SqliteBulk<'c> {
+    tx: Option<Transaction<'c>>,
+    table: String,
+    created: Option<PathBuf>,
+}
+
+impl SqliteBulk<'_> {
+    fn tx(&self) -> &Transaction<'_> {
+        self.tx.as_ref().expect("open until commit or drop")
+    }
+}
+
+impl Drop for SqliteBulk<'_> {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            drop(tx); // rolls back
+            if let Some(path) = &self.created {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
+impl Bulk for SqliteBulk<'_> {
+    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>> {
+        let mut found = Vec::new();
+        for batch in ids.chunks(sql::BATCH_ROWS) {
+            let mut stmt = self
+                .tx()
+                .prepare_cached(&sql::select_ids(&self.table, batch.len()))?;
+            for row in stmt.query_map(params_from_iter(batch), token_from_row)? {
+                found.push(row?);
+            }
+        }
+        Ok(found)
+    }
+
+    fn put(&mut self, tokens: &[Token]) -> Result<()> {
+        let mut stmt = self
+            .tx()
+            .prepare_cached(&sql::insert(&self.table).replacen("INSERT", "INSERT OR REPLACE", 1))?;
+        for token in tokens {
+            stmt.execute(params_from_iter(token.fields()))?;
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let tx = self.tx.take().expect("open until commit or drop");
+        tx.commit().context("cannot commit")
+    }
+}
+
 impl TokenStore for SqliteStore {
+    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
+        let table = self.table.clone();
+        let created = (!self.path.exists()).then(|| self.path.clone());
+        let tx = match self.begin_write() {
+            Ok(tx) => tx,
+            Err(e) => {
+                if let Some(path) = &created {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(e);
+            }
+        };
+        Ok(Box::new(SqliteBulk {
+            tx: Some(tx),
+            table,
+            created,
+        }))
+    }
+
     fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
         self.write_tx(|rows| tokens.iter().map(|t| upsert(rows, t)).collect())
     }
@@ -293,19 +365,5 @@ impl TokenStore for SqliteStore {
         }
         details.warnings.extend(permission_warning(&self.path));
         Ok(details)
-    }
-
-    fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
-        self.write_tx(|rows| {
-            let mut stmt = rows.tx.prepare_cached(&sql::insert(rows.table).replacen(
-                "INSERT",
-                "INSERT OR REPLACE",
-                1,
-            ))?;
-            for token in tokens {
-                stmt.execute(params_from_iter(token.fields()))?;
-            }
-            Ok(())
-        })
     }
 }

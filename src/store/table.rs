@@ -1,68 +1,35 @@
-//! An indexed in-memory table of tokens: the memory store, and the file
-//! store between reading and writing its file. Lookups are hashed so that
-//! bulk saves stay linear.
+//! An in-memory table of tokens: the memory store, and the file store
+//! between reading and writing its file.
+//!
+//! A few lookups scan the rows; hashing every row costs more than that
+//! for the one lookup of a single `save`. Past a few lookups (a bulk save)
+//! the table builds hash indexes, so bulk saves stay linear.
 
 use std::collections::{HashMap, HashSet};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::Rows;
-use crate::secret::exposed;
-use crate::token::{compare_ids, numeric_id, MatchKey, Token};
+use crate::token::{compare_ids, numeric_id, BestMatch, MatchKey, Token};
 
-/// The fields `MatchKey` looks up, besides the id.
-#[derive(Clone, Copy)]
-enum Field {
-    UserName = 0,
-    Access = 1,
-    Grant = 2,
-    Refresh = 3,
-}
+/// Lookups answered by scanning before the table builds its indexes.
+const SCANS_BEFORE_INDEXING: u32 = 4;
 
-const FIELDS: [Field; 4] = [Field::UserName, Field::Access, Field::Grant, Field::Refresh];
-
-fn value(token: &Token, field: Field) -> Option<&str> {
-    let expose = exposed;
-    match field {
-        Field::UserName => token.user_name.as_deref(),
-        Field::Access => expose(&token.access_token),
-        Field::Grant => expose(&token.grant_token),
-        Field::Refresh => expose(&token.refresh_token),
-    }
-}
+/// The fields a `MatchKey` looks up, by position in `FIELD_NAMES`.
+const LOOKUP_FIELDS: [usize; 5] = [0, 1, 4, 5, 6];
 
 #[derive(Default)]
-pub(crate) struct TokenTable {
-    /// In the order they were read or inserted (a file keeps its row order).
-    rows: Vec<Token>,
-    by_id: HashMap<String, usize>,
-    by_field: [HashMap<String, Vec<usize>>; 4],
-    max_numeric_id: u128,
+struct Index {
+    /// For each of `LOOKUP_FIELDS`: value -> rows holding it.
+    by_field: [HashMap<String, Vec<usize>>; 5],
 }
 
-impl TokenTable {
-    pub fn from_rows(rows: Vec<Token>) -> TokenTable {
-        let mut table = TokenTable {
-            rows,
-            ..Default::default()
-        };
-        for i in 0..table.rows.len() {
-            table.index(i);
-        }
-        table
-    }
-
-    fn index(&mut self, i: usize) {
-        let token = &self.rows[i];
-        if let Some(id) = &token.id {
-            self.by_id.entry(id.clone()).or_insert(i);
-            if let Some(n) = numeric_id(id) {
-                self.max_numeric_id = self.max_numeric_id.max(n);
-            }
-        }
-        for field in FIELDS {
-            if let Some(v) = value(token, field) {
-                self.by_field[field as usize]
+impl Index {
+    fn add(&mut self, i: usize, token: &Token) {
+        let fields = token.fields();
+        for (slot, field) in LOOKUP_FIELDS.iter().enumerate() {
+            if let Some(v) = fields[*field] {
+                self.by_field[slot]
                     .entry(v.to_string())
                     .or_default()
                     .push(i);
@@ -70,14 +37,43 @@ impl TokenTable {
         }
     }
 
-    fn unindex(&mut self, i: usize) {
-        let token = &self.rows[i];
-        for field in FIELDS {
-            if let Some(v) = value(token, field) {
-                if let Some(list) = self.by_field[field as usize].get_mut(v) {
-                    list.retain(|&j| j != i);
-                }
+    fn remove(&mut self, i: usize, token: &Token) {
+        let fields = token.fields();
+        for (slot, field) in LOOKUP_FIELDS.iter().enumerate() {
+            if let Some(list) = fields[*field].and_then(|v| self.by_field[slot].get_mut(v)) {
+                list.retain(|&j| j != i);
             }
+        }
+    }
+
+    fn rows_with(&self, field: usize, value: &str) -> &[usize] {
+        let slot = LOOKUP_FIELDS.iter().position(|f| *f == field);
+        slot.and_then(|s| self.by_field[s].get(value))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct TokenTable {
+    /// In the order they were read or inserted (a file keeps its row order).
+    rows: Vec<Token>,
+    index: Option<Index>,
+    scans: u32,
+    max_numeric_id: u128,
+}
+
+impl TokenTable {
+    pub fn from_rows(rows: Vec<Token>) -> TokenTable {
+        let max_numeric_id = rows
+            .iter()
+            .filter_map(|t| t.id.as_deref().and_then(numeric_id))
+            .max()
+            .unwrap_or(0);
+        TokenTable {
+            rows,
+            index: None,
+            scans: 0,
+            max_numeric_id,
         }
     }
 
@@ -93,33 +89,36 @@ impl TokenTable {
         all
     }
 
-    pub fn get(&self, id: &str) -> Option<&Token> {
-        self.by_id.get(id).map(|&i| &self.rows[i])
-    }
-
-    fn first_by(&self, field: Field, wanted: Option<&str>) -> Option<&Token> {
-        self.by_field[field as usize]
-            .get(wanted?)?
-            .iter()
-            .map(|&i| &self.rows[i])
-            .min_by(|a, b| compare_ids(a.id.as_deref(), b.id.as_deref()))
+    /// The row `key` selects, by the rules of [`BestMatch`].
+    fn position(&mut self, key: &MatchKey<'_>) -> Option<usize> {
+        let mut best = BestMatch::new(key);
+        if self.index.is_none() && self.scans < SCANS_BEFORE_INDEXING {
+            self.scans += 1;
+            for (i, token) in self.rows.iter().enumerate() {
+                best.offer(i, token);
+            }
+        } else {
+            let index = self.index.get_or_insert_with(|| {
+                let mut index = Index::default();
+                for (i, token) in self.rows.iter().enumerate() {
+                    index.add(i, token);
+                }
+                index
+            });
+            for (field, value) in key.lookups() {
+                for &i in index.rows_with(field, value) {
+                    best.offer(i, &self.rows[i]);
+                }
+            }
+        }
+        best.finish().map(|(i, _)| i)
     }
 
     /// Removes the tokens with these ids; returns the ids that were there.
     pub fn remove(&mut self, ids: &[String]) -> Vec<String> {
         let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-        let mut removed = Vec::new();
-        self.rows.retain(|t| match t.id.as_deref() {
-            Some(id) if wanted.contains(id) => {
-                removed.push(id.to_string());
-                false
-            }
-            _ => true,
-        });
-        if !removed.is_empty() {
-            *self = TokenTable::from_rows(std::mem::take(&mut self.rows));
-        }
-        removed
+        let gone = self.remove_where(&|t| t.id.as_deref().is_some_and(|id| wanted.contains(id)));
+        gone.into_iter().filter_map(|t| t.id).collect()
     }
 
     /// Removes the tokens `select` picks; returns them.
@@ -127,7 +126,11 @@ impl TokenTable {
         let (gone, kept): (Vec<Token>, Vec<Token>) = std::mem::take(&mut self.rows)
             .into_iter()
             .partition(|t| select(t));
-        *self = TokenTable::from_rows(kept);
+        if !gone.is_empty() {
+            *self = TokenTable::from_rows(kept);
+        } else {
+            self.rows = kept;
+        }
         gone
     }
 
@@ -135,10 +138,10 @@ impl TokenTable {
     pub fn put(&mut self, tokens: &[Token]) -> Result<()> {
         for token in tokens {
             let Some(id) = token.id.as_deref() else {
-                anyhow::bail!("cannot write a token without an id");
+                bail!("cannot write a token without an id");
             };
-            match self.get(id) {
-                Some(_) => self.update(token)?,
+            match self.position(&MatchKey::Id(id)) {
+                Some(i) => self.replace(i, token),
                 None => self.insert(token)?,
             }
         }
@@ -151,36 +154,39 @@ impl TokenTable {
         *self = TokenTable::default();
         n
     }
+
+    fn replace(&mut self, i: usize, token: &Token) {
+        if let Some(index) = &mut self.index {
+            index.remove(i, &self.rows[i]);
+            index.add(i, token);
+        }
+        self.rows[i] = token.clone();
+    }
 }
 
 impl Rows for TokenTable {
     fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        let found = match *key {
-            MatchKey::Id(id) => self.get(id),
-            MatchKey::UserName(user) => self.first_by(Field::UserName, Some(user)),
-            MatchKey::AccessToken(access) => self.first_by(Field::Access, Some(access)),
-            MatchKey::GrantOrRefresh { grant, refresh } => self
-                .first_by(Field::Grant, grant)
-                .or_else(|| self.first_by(Field::Refresh, refresh)),
-        };
-        Ok(found.cloned())
+        Ok(self.position(key).map(|i| self.rows[i].clone()))
     }
 
     fn update(&mut self, token: &Token) -> Result<()> {
         let id = token.id.as_deref().unwrap_or_default();
-        let i = *self
-            .by_id
-            .get(id)
-            .ok_or_else(|| anyhow::anyhow!("no token with id {id} to update"))?;
-        self.unindex(i);
-        self.rows[i] = token.clone();
-        self.index(i);
+        let Some(i) = self.position(&MatchKey::Id(id)) else {
+            bail!("no token with id {id} to update");
+        };
+        self.replace(i, token);
         Ok(())
     }
 
     fn insert(&mut self, token: &Token) -> Result<()> {
+        if let Some(n) = token.id.as_deref().and_then(numeric_id) {
+            self.max_numeric_id = self.max_numeric_id.max(n);
+        }
         self.rows.push(token.clone());
-        self.index(self.rows.len() - 1);
+        let i = self.rows.len() - 1;
+        if let Some(index) = &mut self.index {
+            index.add(i, &self.rows[i]);
+        }
         Ok(())
     }
 

@@ -28,7 +28,7 @@ pub fn run(store: Option<&str>, args: InfoArgs) -> Result<Exit> {
     let mut ids = HashSet::new();
     let mut duplicates = Vec::new();
     store
-        .for_each_token(&mut |t| {
+        .for_each_unordered(&mut |t| {
             tokens += 1;
             expired += usize::from(t.is_expired_at(now));
             without_expiry += usize::from(t.expiry_ms().is_none());

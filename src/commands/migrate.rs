@@ -88,11 +88,15 @@ fn digest(token: &Token) -> u64 {
     hasher.finish()
 }
 
-/// Where each source id stands after planning.
+/// Where each source id stands.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Fate {
-    /// Written or already identical: verified, and deleted with --delete-source.
+    /// Read from the source, not yet compared with the target.
+    Pending,
+    /// Written or already identical, with the digest of its fields.
     Migrated(u64),
+    /// Migrated and read back intact: deleted with --delete-source.
+    Verified,
     /// A conflict left as the target has it.
     Kept,
 }
@@ -121,7 +125,7 @@ pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
             .with_context(|| format!("cannot start writing {to}"))?;
         let bar = progress("migrating");
         let mut chunk = Vec::with_capacity(CHUNK);
-        let mut plan = |chunk: &mut Vec<Token>| -> Result<()> {
+        let mut plan = |chunk: &mut Vec<Token>, fates: &mut HashMap<String, Fate>| -> Result<()> {
             let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();
             let existing: HashMap<String, Token> = bulk
                 .existing(&ids)
@@ -167,24 +171,23 @@ pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
             }
             Ok(())
         };
-        let mut seen = std::collections::HashSet::new();
         source
-            .for_each_token(&mut |token| {
+            .for_each_unordered(&mut |token| {
                 bar.inc(1);
                 let Some(id) = token.id.clone() else {
                     bail!("{from} holds a token without an id; it cannot be migrated");
                 };
-                if !seen.insert(id.clone()) {
+                if fates.insert(id.clone(), Fate::Pending).is_some() {
                     bail!("{from} holds two tokens with id {id}; fix the source first");
                 }
                 chunk.push(token);
                 if chunk.len() == CHUNK {
-                    plan(&mut chunk)?;
+                    plan(&mut chunk, &mut fates)?;
                 }
                 Ok(())
             })
             .with_context(|| format!("cannot migrate from {from}"))?;
-        plan(&mut chunk)?;
+        plan(&mut chunk, &mut fates)?;
         bar.finish_and_clear();
         if args.on_conflict == OnConflict::Fail && !summary.conflicts.is_empty() && !args.dry_run {
             bail!(
@@ -203,12 +206,12 @@ pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
             .with_context(|| format!("cannot write {to}; it was left as it was"))?;
     }
 
-    verify(target.as_mut(), &fates)
+    verify(target.as_mut(), &mut fates)
         .with_context(|| format!("verification of {to} failed; {from} was not changed"))?;
     if args.delete_source {
         let ids: Vec<String> = fates
             .iter()
-            .filter(|(_, fate)| matches!(fate, Fate::Migrated(_)))
+            .filter(|(_, fate)| **fate == Fate::Verified)
             .map(|(id, _)| id.clone())
             .collect();
         let deleted = source
@@ -221,31 +224,32 @@ pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
 }
 
 /// Reads the target back and checks every migrated token against the
-/// digest of its fields taken from the source.
-fn verify(target: &mut dyn store::TokenStore, fates: &HashMap<String, Fate>) -> Result<()> {
-    let mut unseen: HashMap<&str, u64> = fates
-        .iter()
-        .filter_map(|(id, fate)| match fate {
-            Fate::Migrated(d) => Some((id.as_str(), *d)),
-            Fate::Kept => None,
-        })
-        .collect();
+/// digest of its fields taken from the source; marks each one verified.
+fn verify(target: &mut dyn store::TokenStore, fates: &mut HashMap<String, Fate>) -> Result<()> {
     let bar = progress("verifying target");
-    target.for_each_token(&mut |found| {
+    target.for_each_unordered(&mut |found| {
         bar.inc(1);
-        let Some(id) = found.id.as_deref() else {
+        let Some(fate) = found.id.as_deref().and_then(|id| fates.get_mut(id)) else {
             return Ok(());
         };
-        if let Some(want) = unseen.remove(id) {
+        if let Fate::Migrated(want) = *fate {
             if digest(&found) != want {
-                bail!("token {id} reads back with different fields");
+                bail!(
+                    "token {} reads back with different fields",
+                    found.id.as_deref().unwrap_or_default()
+                );
             }
+            *fate = Fate::Verified;
         }
         Ok(())
     })?;
     bar.finish_and_clear();
-    if !unseen.is_empty() {
-        let mut missing: Vec<String> = unseen.keys().map(|s| s.to_string()).collect();
+    let mut missing: Vec<String> = fates
+        .iter()
+        .filter(|(_, fate)| matches!(fate, Fate::Migrated(_)))
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !missing.is_empty() {
         missing.sort();
         bail!("tokens missing after writing: {}", id_list(&missing));
     }

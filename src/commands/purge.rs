@@ -43,7 +43,7 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
         }
         let mut count = 0usize;
         store
-            .for_each_token(&mut |t| {
+            .for_each_unordered(&mut |t| {
                 count += usize::from(select(&t));
                 Ok(())
             })

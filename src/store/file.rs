@@ -413,6 +413,10 @@ impl TokenStore for FileStore {
         tokens.into_iter().try_for_each(visit)
     }
 
+    fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        self.scan(visit).map(|_| ())
+    }
+
     fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
         self.modify(|table| {
             let removed = table.remove(ids);

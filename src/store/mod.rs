@@ -49,6 +49,12 @@ pub trait TokenStore {
     /// in id order where the backend can sort cheaply.
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()>;
 
+    /// Like `for_each_token`, in whatever order is cheapest (a file store
+    /// streams its rows without holding them to sort them).
+    fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        self.for_each_token(visit)
+    }
+
     /// delete_token for many ids in one transaction; returns the ids deleted.
     fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>>;
 

@@ -4,19 +4,21 @@
 #   bash benches/run.sh [TOKENS]      # default 100000
 #
 # Generates TOKENS realistic tokens, loads them into a file: and a sqlite:
-# store with one `save --input -`, then times lookups, upserts, listing and
-# migration with hyperfine (installed from Debian if missing). Prints a
-# Markdown table per group; results/ keeps the raw exports.
+# store with one `save --input`, then times lookups, upserts, listing and
+# migration (to MySQL too, on a private MariaDB it starts) with hyperfine
+# and GNU time, both installed from Debian if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+source scripts/mariadb.sh
 command -v hyperfine >/dev/null 2>&1 || as_root apt-get install -y -qq hyperfine >/dev/null
 [ -x /usr/bin/time ] || as_root apt-get install -y -qq time >/dev/null
 cargo build --release -q
 ts="$PWD/target/release/tokenstore"
+start_mariadb >/dev/null
+mysql="$TOKENSTORE_TEST_MYSQL_URI"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; stop_mariadb' EXIT
 cd "$work"
 
 echo "== $n tokens on $(nproc) cores, $(uname -m), $(date -u +%F)"
@@ -51,4 +53,9 @@ echo "== listing and migrating"
 /usr/bin/time -f "list --format jsonl (sqlite): %e s, peak %M KB" "$ts" --store sqlite:s.db list --format jsonl >/dev/null
 hf --runs 3 --prepare 'rm -f m.db' "$ts --store file:f.csv migrate --to sqlite:m.db"
 /usr/bin/time -f "migrate file -> sqlite: %e s, peak %M KB" "$ts" --store file:f.csv migrate --to sqlite:m2.db >/dev/null
+/usr/bin/time -f "migrate sqlite -> mysql: %e s, peak %M KB" "$ts" --store sqlite:s.db migrate --to "$mysql" >/dev/null
+hf -N --runs 20 \
+  "$ts --store $mysql find-by-id $mid --json" \
+  "$ts --store $mysql find --user-name user$mid@example.com --json" \
+  "$ts --store $mysql save --user-name user$mid@example.com --access-token fresh --json"
 hf -N --runs 50 "$ts --version"

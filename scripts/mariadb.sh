@@ -1,0 +1,69 @@
+# Sourced by scripts/test.sh and benches/run.sh: start_mariadb installs
+# Debian's mariadb-server when missing, starts a private server as a plain
+# background process (own data folder, 127.0.0.1, a free port, no system
+# service), creates the `zohooauth` database and a user with a password, and
+# exports TOKENSTORE_TEST_MYSQL_URI. The server is stopped when the calling
+# script exits, whatever the reason.
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+start_mariadb() {
+  export PATH="/usr/sbin:/usr/bin:$PATH"
+  if ! command -v mariadbd >/dev/null 2>&1; then
+    echo "== installing mariadb-server (Debian package)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null
+  fi
+
+  mariadb_dir=$(mktemp -d "${TMPDIR:-/tmp}/tokenstore-mariadb.XXXXXX")
+  trap stop_mariadb EXIT
+  local user_flag=()
+  if [ "$(id -u)" -eq 0 ]; then user_flag=(--user=root); fi
+
+  # A free port: one that nothing answers on.
+  local port="" candidate
+  for _ in $(seq 1 50); do
+    candidate=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+      port=$candidate
+      break
+    fi
+  done
+  [ -n "$port" ] || { echo "no free port found" >&2; return 1; }
+
+  echo "== starting MariaDB on 127.0.0.1:$port (data in $mariadb_dir)"
+  mariadb-install-db --no-defaults --datadir="$mariadb_dir/data" \
+    --auth-root-authentication-method=socket "${user_flag[@]}" >"$mariadb_dir/install.log" 2>&1 \
+    || { cat "$mariadb_dir/install.log" >&2; return 1; }
+  mariadbd --no-defaults --datadir="$mariadb_dir/data" --socket="$mariadb_dir/sock" \
+    --pid-file="$mariadb_dir/pid" --port="$port" --bind-address=127.0.0.1 \
+    --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
+    "${user_flag[@]}" >"$mariadb_dir/server.log" 2>&1 &
+
+  for _ in $(seq 1 120); do
+    if mariadb-admin --socket="$mariadb_dir/sock" ping >/dev/null 2>&1; then break; fi
+    sleep 0.5
+  done
+  mariadb-admin --socket="$mariadb_dir/sock" ping >/dev/null 2>&1 \
+    || { echo "MariaDB did not start:" >&2; tail -n 30 "$mariadb_dir/server.log" >&2; return 1; }
+
+  local password="ts-$RANDOM-$RANDOM"
+  mariadb --socket="$mariadb_dir/sock" -u root <<SQL
+CREATE DATABASE zohooauth;
+CREATE USER 'tokenstore'@'127.0.0.1' IDENTIFIED BY '$password';
+GRANT ALL PRIVILEGES ON zohooauth.* TO 'tokenstore'@'127.0.0.1';
+SQL
+  export TOKENSTORE_TEST_MYSQL_URI="mysql://tokenstore:$password@127.0.0.1:$port/zohooauth"
+}
+
+stop_mariadb() {
+  if [ -n "${mariadb_dir:-}" ] && [ -f "$mariadb_dir/pid" ]; then
+    kill "$(cat "$mariadb_dir/pid")" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      [ -f "$mariadb_dir/pid" ] || break
+      sleep 0.1
+    done
+  fi
+  [ -n "${mariadb_dir:-}" ] && rm -rf "$mariadb_dir"
+  return 0
+}

@@ -72,6 +72,7 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn broken_input_is_refused_clearly_and_changes_nothing() {
+    // Each case: (name, files before, arguments, exit code, part of the message).
     let list = ["--store", "file:t.csv", "list"];
     let save = [
         "--store",
@@ -113,6 +114,7 @@ fn broken_input_is_refused_clearly_and_changes_nothing() {
         case("invalid JSON input", vec![("in.json", b"{\"user_name\": \"a\",\n \"access_token\": }".to_vec())], &["--store", "file:t.csv", "save", "--input", "in.json"], 1, "line 2"),
         case("unknown JSON field", vec![("in.json", b"{\"user_name\":\"a\",\"refresh_tokn\":\"r\"}".to_vec())], &["--store", "file:t.csv", "save", "--input", "in.json"], 1, "unknown field `refresh_tokn`"),
         case("masked JSON secret", vec![("in.json", b"{\"user_name\":\"a\",\"refresh_token\":\"****\"}".to_vec())], &["--store", "file:t.csv", "save", "--input", "in.json"], 1, "masked refresh_token"),
+        case("NUL in a value for a file store", vec![("in.json", b"{\"user_name\":\"a\\u0000b\",\"access_token\":\"x\"}".to_vec()), ("t.csv", format!("{HEADER}1,a,,,r,,,,,\n").into_bytes())], &["--store", "file:t.csv", "save", "--input", "in.json"], 1, "NUL character"),
         case("empty JSON input", vec![("in.json", b"\n".to_vec())], &["--store", "file:t.csv", "save", "--input", "in.json"], 2, "holds no tokens"),
         case("expiry out of range", csv(""), &["--store", "file:t.csv", "save", "--access-token", "a", "--expires-in", "9223372036854775807"], 2, "out of range"),
         case("user without token", csv(""), &["--store", "file:t.csv", "save", "--user-name", "u", "--client-id", "c"], 2, "refresh, grant or access token"),

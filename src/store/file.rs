@@ -344,7 +344,15 @@ pub fn write_csv<W: Write>(out: &mut W, layout: &Layout, tokens: &[Token]) -> Re
         .from_writer(out);
     writer.write_record(layout.labels_to_write())?;
     for token in tokens {
-        writer.write_record(token.fields_or_empty())?;
+        let fields = token.fields_or_empty();
+        // The SDKs (and this reader) take a NUL byte to mean "not text".
+        if fields.iter().any(|f| f.contains('\0')) {
+            bail!(
+                "token {} holds a NUL character, which a token file cannot hold",
+                fields[0]
+            );
+        }
+        writer.write_record(fields)?;
     }
     writer.flush()?;
     Ok(())

@@ -364,6 +364,8 @@ struct FileBulk<'s> {
     _lock: File,
     layout: Layout,
     table: TokenTable,
+    /// Rows the file had before; later rows were added by this write.
+    existing_rows: usize,
 }
 
 impl Bulk for FileBulk<'_> {
@@ -377,7 +379,9 @@ impl Bulk for FileBulk<'_> {
         self.table.put(tokens)
     }
 
-    fn commit(self: Box<Self>) -> Result<()> {
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        // Existing rows keep their place; added ones follow in id order.
+        self.table.sort_from(self.existing_rows);
         self.store.write(&self.layout, self.table.rows())
     }
 }
@@ -390,6 +394,7 @@ impl TokenStore for FileStore {
             store: self,
             _lock: lock,
             layout: contents.layout.unwrap_or_default(),
+            existing_rows: contents.tokens.len(),
             table: TokenTable::from_rows(contents.tokens),
         }))
     }

@@ -179,6 +179,18 @@ impl MysqlStore {
         result
     }
 
+    /// Streams every row to `visit`, in the order `order_by` gives.
+    fn scan(&mut self, order_by: &str, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        if !self.readable()? {
+            return Ok(());
+        }
+        let query = format!("{}{order_by}", sql::select_all(&self.table));
+        for row in self.conn.query_iter(query)? {
+            visit(token_from_row(row?)?)?;
+        }
+        Ok(())
+    }
+
     fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
         if !self.readable()? {
             return Ok(None);
@@ -336,18 +348,15 @@ impl TokenStore for MysqlStore {
     }
 
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        if !self.readable()? {
-            return Ok(());
-        }
-        let query = format!(
-            "{} ORDER BY CAST(id AS UNSIGNED), id",
-            sql::select_all(&self.table)
-        );
         let mut ordered = IdOrder::new(visit);
-        for row in self.conn.query_iter(query)? {
-            ordered.push(token_from_row(row?)?)?;
-        }
+        self.scan(" ORDER BY CAST(id AS UNSIGNED), id", &mut |t| {
+            ordered.push(t)
+        })?;
         ordered.finish()
+    }
+
+    fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        self.scan("", visit)
     }
 
     fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {

@@ -136,6 +136,20 @@ impl SqliteStore {
         Ok(result)
     }
 
+    /// Streams every row to `visit`, in the order `order_by` gives.
+    fn scan(&mut self, order_by: &str, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        let table = self.table.clone();
+        let Some(conn) = self.reader()? else {
+            return Ok(());
+        };
+        let mut stmt = conn.prepare(&format!("{}{order_by}", sql::select_all(&table)))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            visit(token_from_row(row)?)?;
+        }
+        Ok(())
+    }
+
     fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
         let table = self.table.clone();
         match self.reader()? {
@@ -284,20 +298,15 @@ impl TokenStore for SqliteStore {
     }
 
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        let table = self.table.clone();
-        let Some(conn) = self.reader()? else {
-            return Ok(());
-        };
-        let mut stmt = conn.prepare(&format!(
-            "{} ORDER BY CAST(id AS INTEGER), id",
-            sql::select_all(&table)
-        ))?;
-        let mut rows = stmt.query([])?;
         let mut ordered = IdOrder::new(visit);
-        while let Some(row) = rows.next()? {
-            ordered.push(token_from_row(row)?)?;
-        }
+        self.scan(" ORDER BY CAST(id AS INTEGER), id", &mut |t| {
+            ordered.push(t)
+        })?;
         ordered.finish()
+    }
+
+    fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        self.scan("", visit)
     }
 
     fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {

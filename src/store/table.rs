@@ -148,6 +148,16 @@ impl TokenTable {
         Ok(())
     }
 
+    /// Sorts the rows from `start` on into id order (rows added by a bulk
+    /// write, so a new file comes out in id order whatever the source's).
+    pub fn sort_from(&mut self, start: usize) {
+        if start < self.rows.len() {
+            self.rows[start..].sort_by(|a, b| compare_ids(a.id.as_deref(), b.id.as_deref()));
+            self.index = None;
+            self.scans = 0;
+        }
+    }
+
     /// Removes every token; returns how many there were.
     pub fn clear(&mut self) -> usize {
         let n = self.rows.len();

@@ -112,16 +112,6 @@ impl FileStore {
             .with_context(|| format!("cannot read {}", self.path.display()))
     }
 
-    /// The token `key` selects, without holding the whole file.
-    fn find(&self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        let mut best = BestMatch::new(key);
-        self.scan(&mut |token| {
-            best.offer((), &token);
-            Ok(())
-        })?;
-        Ok(best.finish().map(|(_, token)| token))
-    }
-
     fn lock_path(&self) -> PathBuf {
         let mut name = self.path.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
@@ -409,15 +399,13 @@ impl TokenStore for FileStore {
         })
     }
 
-    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
-        match query.match_key() {
-            Some(key) => self.find(&key),
-            None => Ok(None),
-        }
-    }
-
-    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
-        self.find(&MatchKey::Id(id))
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        let mut best = BestMatch::new(key);
+        self.scan(&mut |token| {
+            best.offer((), &token);
+            Ok(())
+        })?;
+        Ok(best.finish().map(|(_, token)| token))
     }
 
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {

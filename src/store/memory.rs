@@ -51,15 +51,8 @@ impl TokenStore for MemoryStore {
         Ok(saved)
     }
 
-    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
-        match query.match_key() {
-            Some(key) => self.table.find(&key),
-            None => Ok(None),
-        }
-    }
-
-    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
-        self.table.find(&MatchKey::Id(id))
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        self.table.find(key)
     }
 
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {

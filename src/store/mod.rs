@@ -29,11 +29,21 @@ pub trait TokenStore {
     /// Many `save_token`s in one transaction: all are saved or none.
     fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>>;
 
+    /// The token a match key selects (see [`crate::token::BestMatch`]).
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>>;
+
     /// find_token: the first token the query matches, by the rules of save.
-    fn find_token(&mut self, query: &Token) -> Result<Option<Token>>;
+    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
+        match query.match_key() {
+            Some(key) => self.find(&key),
+            None => Ok(None),
+        }
+    }
 
     /// find_token_by_id.
-    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>>;
+    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
+        self.find(&MatchKey::Id(id))
+    }
 
     /// get_tokens: every token, in id order.
     fn get_tokens(&mut self) -> Result<Vec<Token>> {

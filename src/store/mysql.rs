@@ -190,13 +190,6 @@ impl MysqlStore {
         }
         Ok(())
     }
-
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        if !self.readable()? {
-            return Ok(None);
-        }
-        find_in(&mut self.conn, &self.table, key)
-    }
 }
 
 fn find_in(db: &mut impl Queryable, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
@@ -336,15 +329,11 @@ impl TokenStore for MysqlStore {
         self.write_tx(|rows| tokens.iter().map(|t| upsert(rows, t)).collect())
     }
 
-    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
-        match query.match_key() {
-            Some(key) => self.find(&key),
-            None => Ok(None),
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        if !self.readable()? {
+            return Ok(None);
         }
-    }
-
-    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
-        self.find(&MatchKey::Id(id))
+        find_in(&mut self.conn, &self.table, key)
     }
 
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {

@@ -149,14 +149,6 @@ impl SqliteStore {
         }
         Ok(())
     }
-
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        let table = self.table.clone();
-        match self.reader()? {
-            None => Ok(None),
-            Some(conn) => find_in(conn, &table, key),
-        }
-    }
 }
 
 fn find_in(conn: &Connection, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
@@ -286,15 +278,12 @@ impl TokenStore for SqliteStore {
         self.write_tx(|rows| tokens.iter().map(|t| upsert(rows, t)).collect())
     }
 
-    fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
-        match query.match_key() {
-            Some(key) => self.find(&key),
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        let table = self.table.clone();
+        match self.reader()? {
             None => Ok(None),
+            Some(conn) => find_in(conn, &table, key),
         }
-    }
-
-    fn find_token_by_id(&mut self, id: &str) -> Result<Option<Token>> {
-        self.find(&MatchKey::Id(id))
     }
 
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {

@@ -374,6 +374,15 @@ fn secrets_never_show_without_reveal() {
         .output()
         .unwrap();
     let mut seen = stdout(&out) + &stderr(&out);
+    let out = env
+        .cmd()
+        .args(["--store", &store, "list", "--format", "csv", "--reveal"])
+        .output()
+        .unwrap();
+    assert!(
+        SECRETS.iter().all(|s| stdout(&out).contains(s)),
+        "--reveal shows all"
+    );
     let runs: Vec<Vec<&str>> = vec![
         vec!["list"],
         vec!["list", "--json"],
@@ -395,19 +404,40 @@ fn secrets_never_show_without_reveal() {
             .unwrap();
         seen += &(stdout(&out) + &stderr(&out));
     }
+    // Saving from JSON, in every format, and deleting print no secret either.
+    let input = format!(
+        "{{\"user_name\":\"w\",\"client_id\":\"c\",\"client_secret\":\"{}\",\"refresh_token\":\"{}\",\"access_token\":\"{}\",\"grant_token\":\"{}\"}}",
+        SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3]
+    );
+    for format in ["table", "json", "jsonl", "csv"] {
+        let out = env
+            .cmd()
+            .args([
+                "--store", &store, "save", "--input", "-", "--format", format,
+            ])
+            .write_stdin(input.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        seen += &(stdout(&out) + &stderr(&out));
+    }
+    for args in [
+        vec!["delete", "2", "99"],
+        vec!["delete", "--user", "u"],
+        vec!["purge", "--yes"],
+    ] {
+        let out = env
+            .cmd()
+            .args(["--store", &store])
+            .args(&args)
+            .output()
+            .unwrap();
+        seen += &(stdout(&out) + &stderr(&out));
+    }
     for secret in SECRETS {
         assert!(!seen.contains(secret), "{secret} leaked:\n{seen}");
         assert!(!seen.contains(&secret[..12]), "part of {secret} leaked");
     }
-    let out = env
-        .cmd()
-        .args(["--store", &store, "list", "--format", "csv", "--reveal"])
-        .output()
-        .unwrap();
-    assert!(
-        SECRETS.iter().all(|s| stdout(&out).contains(s)),
-        "--reveal shows all"
-    );
 }
 
 #[test]

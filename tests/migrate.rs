@@ -322,3 +322,73 @@ fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
         assert!(found.is_empty(), "a new MySQL table was left behind");
     }
 }
+
+/// The migration's MySQL connection is killed while it writes: the target
+/// is rolled back by the server and the source is untouched.
+#[cfg(feature = "mysql")]
+#[test]
+fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
+    use mysql::prelude::Queryable;
+    let Some(target) = common::mysql_uri("lost") else {
+        return;
+    };
+    let env = TestEnv::new();
+    let from = format!("sqlite:{}", env.path("many.db").display());
+    let tokens: Vec<Token> = (1..=60_000)
+        .map(|n| {
+            token(&[
+                ("id", &n.to_string()),
+                ("user_name", &format!("u{n}")),
+                ("access_token", "a"),
+            ])
+        })
+        .collect();
+    open(&from).put_tokens(&tokens).unwrap();
+    open(&target)
+        .put_tokens(&[token(&[
+            ("id", "999999"),
+            ("user_name", "kept"),
+            ("access_token", "k"),
+        ])])
+        .unwrap();
+    let (base, table) = target.split_once("?table=").unwrap();
+    let mut admin = mysql::Conn::new(mysql::Opts::from_url(base).unwrap()).unwrap();
+
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"))
+        .args([
+            "migrate",
+            "--from",
+            &from,
+            "--to",
+            &target,
+            "--delete-source",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill the connection while one of its REPLACE statements runs.
+    let started = std::time::Instant::now();
+    let mut killed = false;
+    while !killed && started.elapsed() < std::time::Duration::from_secs(30) {
+        let busy: Vec<u64> = admin
+            .exec(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ?",
+                (format!("REPLACE INTO {table} %"),),
+            )
+            .unwrap();
+        for id in busy {
+            killed |= admin.query_drop(format!("KILL CONNECTION {id}")).is_ok();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        killed,
+        "the migration finished before its connection could be killed"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(users(&target), ["kept"]);
+    assert_eq!(open(&from).get_tokens().unwrap().len(), 60_000);
+}

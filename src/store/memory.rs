@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::table::TokenTable;
-use super::{upsert, Bulk, Rows, TokenStore};
+use super::{saveable, upsert, Bulk, Rows, TokenStore};
 use crate::token::{MatchKey, Token};
 
 #[derive(Default)]
@@ -41,14 +41,10 @@ impl TokenStore for MemoryStore {
     }
 
     fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
-        // Work on a copy so that a failure part-way changes nothing.
-        let mut work = TokenTable::from_rows(self.table.rows().to_vec());
-        let saved = tokens
-            .iter()
-            .map(|t| upsert(&mut work, t))
-            .collect::<Result<Vec<_>>>()?;
-        self.table = work;
-        Ok(saved)
+        // A refused token is the only way an upsert here can fail: check
+        // them all first, so that a failure part-way changes nothing.
+        tokens.iter().try_for_each(saveable)?;
+        tokens.iter().map(|t| upsert(&mut self.table, t)).collect()
     }
 
     fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::token::{MatchKey, Token};
 use crate::uri::StoreUri;
@@ -130,11 +130,16 @@ pub(crate) trait Rows {
     fn next_id(&mut self) -> Result<String>;
 }
 
+/// The SDK's refusal of a token that cannot be saved, as an error.
+pub(crate) fn saveable(token: &Token) -> Result<()> {
+    token
+        .check_saveable()
+        .map_err(|reason| anyhow::anyhow!("cannot save this token: {reason}"))
+}
+
 /// save_token's rules: match, then merge into the match or insert anew.
 pub(crate) fn upsert(rows: &mut dyn Rows, given: &Token) -> Result<Token> {
-    if let Err(reason) = given.check_saveable() {
-        bail!("cannot save this token: {reason}");
-    }
+    saveable(given)?;
     let existing = match given.match_key() {
         Some(key) => rows.find(&key)?,
         None => None,
@@ -168,7 +173,7 @@ pub fn open(uri: &StoreUri) -> Result<Box<dyn TokenStore>> {
         StoreUri::Mysql(m) => Box::new(mysql::MysqlStore::connect(m)?),
         #[cfg(not(feature = "mysql"))]
         StoreUri::Mysql(_) => {
-            bail!("this tokenstore was built without the `mysql` feature; rebuild with `--features mysql`")
+            anyhow::bail!("this tokenstore was built without the `mysql` feature; rebuild with `--features mysql`")
         }
     })
 }

@@ -216,7 +216,13 @@ impl fmt::Display for StoreUri {
             StoreUri::Memory => write!(f, "memory:"),
             StoreUri::File(path) => write!(f, "file:{}", path.display()),
             StoreUri::Sqlite { path, table } => {
-                write!(f, "sqlite:{}{}", path.display(), table_suffix(table))
+                let path = path.display().to_string();
+                // A `?` in the path needs the table spelled out to parse back.
+                if path.contains('?') {
+                    write!(f, "sqlite:{path}?table={table}")
+                } else {
+                    write!(f, "sqlite:{path}{}", table_suffix(table))
+                }
             }
             StoreUri::Mysql(m) => {
                 let password = if m.password.is_some() { ":***" } else { "" };
@@ -329,6 +335,20 @@ mod tests {
             let err = StoreUri::parse(text).unwrap_err().to_string();
             assert!(err.contains(reason), "{text}: {err}");
             assert!(err.contains("expected memory:"), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn printed_uris_parse_back_to_themselves() {
+        // Found by the fuzzer: a `?` in a SQLite path.
+        for text in [
+            "sqlite:a?b?",
+            "sqlite:///]/*//////?/@////?",
+            "sqlite:x.db?table=t",
+            "file:a?b",
+        ] {
+            let uri = StoreUri::parse(text).unwrap();
+            assert_eq!(StoreUri::parse(&uri.to_string()), Ok(uri), "{text}");
         }
     }
 

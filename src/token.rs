@@ -197,12 +197,14 @@ impl<'a> MatchKey<'a> {
     }
 }
 
-/// Picks the token a [`MatchKey`] selects from tokens offered one at a
-/// time, in any order: the precedence rules of save/find in one place.
+/// Picks what a [`MatchKey`] selects from candidates offered one at a time,
+/// in any order: the precedence rules of save/find in one place. Each
+/// candidate comes with its ten fields and a tag (a row number, or the
+/// token itself) that comes back with the winner.
 pub struct BestMatch<'k, T> {
     lookups: Vec<(usize, &'k str)>,
-    /// Per lookup, the lowest-id match so far, with the caller's tag.
-    best: Vec<Option<(T, Token)>>,
+    /// Per lookup, the lowest-id match so far, with its id.
+    best: Vec<Option<(T, Option<String>)>>,
 }
 
 impl<'k, T> BestMatch<'k, T> {
@@ -212,29 +214,27 @@ impl<'k, T> BestMatch<'k, T> {
         BestMatch { lookups, best }
     }
 
-    /// Considers `token`; `tag` (e.g. a row number) comes back with the winner.
-    pub fn offer(&mut self, tag: T, token: &Token) {
-        let fields = token.fields();
+    /// Considers a candidate with these fields (in [`FIELD_NAMES`] order);
+    /// `tag` is called only when the candidate is the best so far.
+    pub fn offer(&mut self, fields: [Option<&str>; 10], tag: impl FnOnce() -> T) {
         for (stage, (field, wanted)) in self.lookups.iter().enumerate() {
             if fields[*field] != Some(*wanted) {
                 continue;
             }
             let better = match &self.best[stage] {
                 None => true,
-                Some((_, held)) => {
-                    compare_ids(token.id.as_deref(), held.id.as_deref()) == Ordering::Less
-                }
+                Some((_, held)) => compare_ids(fields[0], held.as_deref()) == Ordering::Less,
             };
             if better {
-                self.best[stage] = Some((tag, token.clone()));
+                self.best[stage] = Some((tag(), fields[0].map(str::to_owned)));
             }
             return;
         }
     }
 
-    /// The winner: the first lookup with a match.
-    pub fn finish(self) -> Option<(T, Token)> {
-        self.best.into_iter().flatten().next()
+    /// The winner's tag: the first lookup with a match.
+    pub fn finish(self) -> Option<T> {
+        self.best.into_iter().flatten().next().map(|(tag, _)| tag)
     }
 }
 
@@ -345,11 +345,10 @@ mod tests {
             refresh: Some("r"),
         };
         let mut best = BestMatch::new(&key);
-        best.offer(1, &token(&[("id", "1"), ("refresh_token", "r")]));
-        best.offer(3, &token(&[("id", "10"), ("grant_token", "g")]));
-        best.offer(2, &token(&[("id", "9"), ("grant_token", "g")]));
-        let (tag, winner) = best.finish().unwrap();
-        assert_eq!((tag, winner.id.as_deref()), (2, Some("9")));
+        best.offer(token(&[("id", "1"), ("refresh_token", "r")]).fields(), || 1);
+        best.offer(token(&[("id", "10"), ("grant_token", "g")]).fields(), || 3);
+        best.offer(token(&[("id", "9"), ("grant_token", "g")]).fields(), || 2);
+        assert_eq!(best.finish(), Some(2));
     }
 
     #[test]

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::absolute;
-use super::table::TokenTable;
+use super::table::{Row, TokenTable};
 use super::{
     create_private_file, create_private_parent, permission_warning, upsert, Bulk, Details, Rows,
     TokenStore,
 };
-use crate::token::{compare_ids, BestMatch, MatchKey, Token, FIELD_NAMES};
+use crate::token::{BestMatch, MatchKey, Token, FIELD_NAMES};
 
 /// The header of a new file: the Python SDK 8.0 labels.
 pub const NEW_FILE_HEADER: [&str; 10] = [
@@ -87,17 +87,17 @@ impl FileStore {
     }
 
     /// Reads the whole file; a missing file is an empty store.
-    pub fn read(&self) -> Result<Contents> {
-        let mut tokens = Vec::new();
-        let layout = self.scan(&mut |t| {
-            tokens.push(t);
+    fn read(&self) -> Result<(Option<Layout>, Vec<Row>)> {
+        let mut rows = Vec::new();
+        let layout = self.scan(&mut |row| {
+            rows.push(row);
             Ok(())
         })?;
-        Ok(Contents { layout, tokens })
+        Ok((layout, rows))
     }
 
     /// Streams the file's rows to `visit`; a missing file has none.
-    fn scan(&self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<Option<Layout>> {
+    fn scan(&self, visit: &mut dyn FnMut(Row) -> Result<()>) -> Result<Option<Layout>> {
         let file = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -108,7 +108,7 @@ impl FileStore {
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             bail!("{} is a folder, not a file", self.path.display());
         }
-        scan_csv(BufReader::with_capacity(1 << 16, file), visit)
+        scan_rows(BufReader::with_capacity(1 << 16, file), visit)
             .with_context(|| format!("cannot read {}", self.path.display()))
     }
 
@@ -139,17 +139,17 @@ impl FileStore {
         change: impl FnOnce(&mut TokenTable) -> Result<(T, bool)>,
     ) -> Result<T> {
         let _lock = self.lock()?;
-        let contents = self.read()?;
-        let mut table = TokenTable::from_rows(contents.tokens);
+        let (layout, rows) = self.read()?;
+        let mut table = TokenTable::from_rows(rows);
         let (result, changed) = change(&mut table)?;
         if changed {
-            self.write(&contents.layout.unwrap_or_default(), table.rows())?;
+            self.write(&layout.unwrap_or_default(), table.rows())?;
         }
         Ok(result)
     }
 
     /// Atomically replaces the file: temp file beside it, fsync, rename.
-    fn write(&self, layout: &Layout, tokens: &[Token]) -> Result<()> {
+    fn write(&self, layout: &Layout, rows: &[Row]) -> Result<()> {
         let shown = self.path.display();
         create_private_parent(&self.path)?;
         let dir = match self.path.parent() {
@@ -163,7 +163,8 @@ impl FileStore {
             .tempfile_in(&dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
         let mut out = BufWriter::with_capacity(1 << 16, temp.as_file());
-        write_csv(&mut out, layout, tokens).with_context(|| format!("cannot write {shown}"))?;
+        write_rows(&mut out, layout, rows.iter().map(Row::fields_or_empty))
+            .with_context(|| format!("cannot write {shown}"))?;
         out.flush()
             .with_context(|| format!("cannot write {shown}"))?;
         drop(out);
@@ -202,8 +203,8 @@ fn keep_owner_and_mode(original: &Path, replacement: &Path) -> Result<()> {
 /// Parses a FileStore: header, then rows of the header's width (9 or 10).
 pub fn read_csv<R: Read>(input: R) -> Result<Contents> {
     let mut tokens = Vec::new();
-    let layout = scan_csv(input, &mut |t| {
-        tokens.push(t);
+    let layout = scan_rows(input, &mut |row| {
+        tokens.push(row.to_token());
         Ok(())
     })?;
     Ok(Contents { layout, tokens })
@@ -211,9 +212,9 @@ pub fn read_csv<R: Read>(input: R) -> Result<Contents> {
 
 /// Parses a FileStore, handing each row to `visit` in file order; returns
 /// the layout (`None` for an empty file).
-pub fn scan_csv<R: Read>(
+pub(crate) fn scan_rows<R: Read>(
     mut input: R,
-    visit: &mut dyn FnMut(Token) -> Result<()>,
+    visit: &mut dyn FnMut(Row) -> Result<()>,
 ) -> Result<Option<Layout>> {
     let mut head = Vec::new();
     // Read enough to see how the header line ends.
@@ -257,11 +258,11 @@ pub fn scan_csv<R: Read>(
                         fields.len()
                     );
                 }
-                if !fields[0].trim().eq_ignore_ascii_case("id") {
+                if !fields.first[0].trim().eq_ignore_ascii_case("id") {
                     bail!("line {line}: expected a header line starting with `id`; this is not a token file");
                 }
                 layout = Some(Layout {
-                    labels: fields,
+                    labels: fields.iter().map(|f| f.to_string()).collect(),
                     crlf,
                     bom,
                 });
@@ -274,12 +275,14 @@ pub fn scan_csv<R: Read>(
                         l.labels.len()
                     );
                 }
-                let mut all: [Option<String>; 10] = Default::default();
-                for (slot, value) in all.iter_mut().zip(fields) {
-                    // Scala's FileStore writes the literal `null` for absent.
-                    *slot = (value != "null").then_some(value);
-                }
-                visit(Token::from_fields(all))?;
+                // Scala's FileStore writes the literal `null` for absent.
+                visit(Row::new(fields.iter().map(|&f| {
+                    if f == "null" {
+                        ""
+                    } else {
+                        f
+                    }
+                })))?;
             }
         }
     }
@@ -297,29 +300,57 @@ fn csv_reason(e: &csv::Error) -> String {
     }
 }
 
-/// The record's fields as text; NULs and invalid UTF-8 mean "not a text file".
-fn text_fields(record: &csv::ByteRecord, strip_bom: bool) -> Result<Vec<String>, String> {
-    record
-        .iter()
-        .enumerate()
-        .map(|(i, field)| {
-            let field = if i == 0 && strip_bom {
-                field.strip_prefix(BOM).unwrap_or(field)
-            } else {
-                field
-            };
-            if field.contains(&0) {
-                return Err("contains a NUL byte; this is not a text file".to_string());
-            }
-            String::from_utf8(field.to_vec())
-                .map_err(|_| format!("field {} is not valid UTF-8", i + 1))
-        })
-        .collect()
+/// The record's fields as text; NULs and invalid UTF-8 mean "not a text
+/// file". The first ten are borrowed, without allocating; more are counted.
+fn text_fields(record: &csv::ByteRecord, strip_bom: bool) -> Result<TextFields<'_>, String> {
+    let mut fields = TextFields::default();
+    for (i, field) in record.iter().enumerate() {
+        let field = if i == 0 && strip_bom {
+            field.strip_prefix(BOM).unwrap_or(field)
+        } else {
+            field
+        };
+        if field.contains(&0) {
+            return Err("contains a NUL byte; this is not a text file".to_string());
+        }
+        let text = std::str::from_utf8(field)
+            .map_err(|_| format!("field {} is not valid UTF-8", i + 1))?;
+        if let Some(slot) = fields.first.get_mut(i) {
+            *slot = text;
+        }
+        fields.count += 1;
+    }
+    Ok(fields)
+}
+
+/// Up to ten borrowed fields of a record, and how many it had in all.
+#[derive(Default)]
+struct TextFields<'r> {
+    first: [&'r str; 10],
+    count: usize,
+}
+
+impl<'r> TextFields<'r> {
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &&'r str> {
+        self.first[..self.count.min(10)].iter()
+    }
 }
 
 /// Writes a FileStore: the layout's header, then ten fields a row, quoting
 /// only what needs it (RFC 4180), with the layout's line ending.
 pub fn write_csv<W: Write>(out: &mut W, layout: &Layout, tokens: &[Token]) -> Result<()> {
+    write_rows(out, layout, tokens.iter().map(Token::fields_or_empty))
+}
+
+fn write_rows<'a, W: Write>(
+    out: &mut W,
+    layout: &Layout,
+    rows: impl Iterator<Item = [&'a str; 10]>,
+) -> Result<()> {
     if layout.bom {
         out.write_all(BOM)?;
     }
@@ -333,8 +364,7 @@ pub fn write_csv<W: Write>(out: &mut W, layout: &Layout, tokens: &[Token]) -> Re
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(out);
     writer.write_record(layout.labels_to_write())?;
-    for token in tokens {
-        let fields = token.fields_or_empty();
+    for fields in rows {
         // The SDKs (and this reader) take a NUL byte to mean "not text".
         if fields.iter().any(|f| f.contains('\0')) {
             bail!(
@@ -379,13 +409,13 @@ impl Bulk for FileBulk<'_> {
 impl TokenStore for FileStore {
     fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
         let lock = self.lock()?;
-        let contents = self.read()?;
+        let (layout, rows) = self.read()?;
         Ok(Box::new(FileBulk {
             store: self,
             _lock: lock,
-            layout: contents.layout.unwrap_or_default(),
-            existing_rows: contents.tokens.len(),
-            table: TokenTable::from_rows(contents.tokens),
+            layout: layout.unwrap_or_default(),
+            existing_rows: rows.len(),
+            table: TokenTable::from_rows(rows),
         }))
     }
 
@@ -400,22 +430,25 @@ impl TokenStore for FileStore {
     }
 
     fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        // Streams the file; only a better candidate is turned into a token.
         let mut best = BestMatch::new(key);
-        self.scan(&mut |token| {
-            best.offer((), &token);
+        self.scan(&mut |row| {
+            best.offer(row.fields(), || row.to_token());
             Ok(())
         })?;
-        Ok(best.finish().map(|(_, token)| token))
+        Ok(best.finish())
     }
 
     fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        let mut tokens = self.read()?.tokens;
-        tokens.sort_by(|a, b| compare_ids(a.id.as_deref(), b.id.as_deref()));
-        tokens.into_iter().try_for_each(visit)
+        let (_, rows) = self.read()?;
+        TokenTable::from_rows(rows)
+            .sorted()
+            .into_iter()
+            .try_for_each(visit)
     }
 
     fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        self.scan(visit).map(|_| ())
+        self.scan(&mut |row| visit(row.to_token())).map(|_| ())
     }
 
     fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
@@ -442,12 +475,12 @@ impl TokenStore for FileStore {
     }
 
     fn details(&mut self) -> Result<Details> {
-        let contents = self.read()?;
+        let (layout, rows) = self.read()?;
         let mut details = Details::default();
         details
             .facts
             .push(("file".into(), absolute(&self.path).display().to_string()));
-        let Some(layout) = contents.layout else {
+        let Some(layout) = layout else {
             details.facts.push((
                 "layout".into(),
                 "no file yet (created on the first save)".into(),
@@ -480,16 +513,10 @@ impl TokenStore for FileStore {
                 "the file starts with a UTF-8 byte order mark, which some SDKs misread".into(),
             );
         }
-        let broken: Vec<&str> = contents
-            .tokens
+        let broken: Vec<&str> = rows
             .iter()
-            .filter(|t| {
-                t.fields()
-                    .iter()
-                    .flatten()
-                    .any(|v| v.contains(['\n', '\r']))
-            })
-            .filter_map(|t| t.id.as_deref())
+            .filter(|r| r.fields_or_empty().iter().any(|v| v.contains(['\n', '\r'])))
+            .filter_map(Row::id)
             .collect();
         if !broken.is_empty() {
             details.warnings.push(format!(

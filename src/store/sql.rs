@@ -73,12 +73,12 @@ pub fn update_params(token: &Token) -> Vec<Option<&str>> {
 /// lookups returned. Rows are re-checked exactly: MySQL's default
 /// collations compare case- and trailing-space-insensitively; the SDK
 /// stores and this tool do not.
-pub fn best_of(key: &MatchKey<'_>, rows: impl IntoIterator<Item = Token>) -> Option<Token> {
+pub fn best_of(key: &MatchKey<'_>, mut rows: Vec<Token>) -> Option<Token> {
     let mut best = BestMatch::new(key);
-    for row in rows {
-        best.offer((), &row);
+    for (i, row) in rows.iter().enumerate() {
+        best.offer(row.fields(), || i);
     }
-    best.finish().map(|(_, token)| token)
+    best.finish().map(|i| rows.swap_remove(i))
 }
 
 /// Checks that a table's columns are the SDK's ten, in order.

@@ -6,9 +6,12 @@
 # Generates TOKENS realistic tokens, loads them into a file: and a sqlite:
 # store with one `save --input`, then times lookups, upserts, listing and
 # migration (to MySQL too, on a private MariaDB it starts) with hyperfine
-# and GNU time, both installed from Debian if missing.
+# and GNU time, both installed from Debian if missing; then runs the
+# in-process criterion benchmarks (benches/store_ops.rs) at 1,000 and
+# TOKENS tokens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 n=${1:-100000}
 source scripts/mariadb.sh
 command -v hyperfine >/dev/null 2>&1 || as_root apt-get install -y -qq hyperfine >/dev/null
@@ -59,3 +62,7 @@ hf -N --runs 20 \
   "$ts --store $mysql find --user-name user$mid@example.com --json" \
   "$ts --store $mysql save --user-name user$mid@example.com --access-token fresh --json"
 hf -N --runs 50 "$ts --version"
+
+echo "== in-process store operations (criterion, benches/store_ops.rs)"
+cd "$root"
+TOKENSTORE_BENCH_SIZES="1000,$n" cargo bench -q --bench store_ops 2>&1 | grep -E "^[a-z]+/|time:"

@@ -838,3 +838,58 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         "NO_COLOR is honoured"
     );
 }
+
+#[test]
+fn every_subcommand_help_has_an_example() {
+    let env = TestEnv::new();
+    for sub in [
+        "save",
+        "find",
+        "find-by-id",
+        "list",
+        "delete",
+        "purge",
+        "migrate",
+        "info",
+    ] {
+        let out = env.cmd().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        let help = stdout(&out);
+        assert!(
+            help.contains("Example"),
+            "{sub} --help has no example:\n{help}"
+        );
+        assert!(
+            help.contains(&format!("tokenstore {sub}")) || help.contains("tokenstore --store"),
+            "{sub}"
+        );
+    }
+}
+
+#[test]
+fn info_warns_about_duplicate_ids() {
+    let env = TestEnv::new();
+    let path = env.path("dup.csv");
+    std::fs::write(
+        &path,
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n\
+         1,a,,,r,,,,,\n1,b,,,s,,,,,\n",
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args([
+            "--store",
+            &format!("file:{}", path.display()),
+            "info",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let info = json(&out);
+    assert_eq!(info["tokens"], 2);
+    assert!(
+        info["warnings"].to_string().contains("duplicate ids (1)"),
+        "{info}"
+    );
+}

@@ -87,10 +87,11 @@ fn eight_processes_saving_two_hundred_each_lose_nothing() {
 #[test]
 fn writers_killed_at_random_moments_never_lose_a_returned_save() {
     let env = TestEnv::new();
-    let stores = [
+    let mut stores = vec![
         format!("file:{}", env.path("k.csv").display()),
         format!("sqlite:{}", env.path("k.db").display()),
     ];
+    stores.extend(common::mysql_uri("kill"));
     for store in &stores {
         let mut returned = Vec::new();
         for round in 0..40u64 {

@@ -398,3 +398,73 @@ fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
     assert_eq!(users(&target), ["kept"]);
     assert_eq!(open(&from).get_tokens().unwrap().len(), 60_000);
 }
+
+/// A dry run into MySQL creates no table and adds no index: it changes
+/// nothing anywhere, even where a real run would add lookup indexes.
+#[cfg(feature = "mysql")]
+#[test]
+fn a_dry_run_into_mysql_changes_no_schema() {
+    use mysql::prelude::Queryable;
+    let Some(base) = common::mysql_base_uri() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let from = format!("file:{}", env.path("from.csv").display());
+    open(&from)
+        .put_tokens(&[token(&[
+            ("id", "1"),
+            ("user_name", "u"),
+            ("access_token", "a"),
+        ])])
+        .unwrap();
+    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    let schema = |conn: &mut mysql::Conn, table: &str| -> (usize, usize) {
+        let tables: Vec<String> = conn
+            .exec(
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME = ?",
+                (table,),
+            )
+            .unwrap();
+        let indexes: Vec<String> = conn
+            .exec(
+                "SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_NAME = ?",
+                (table,),
+            )
+            .unwrap();
+        (tables.len(), indexes.len())
+    };
+
+    // A table like the SDK's own: no lookup indexes.
+    let sdk_table = common::unique_table("sdkdry");
+    conn.query_drop(tokenstore_sdk_ddl(&sdk_table)).unwrap();
+    let missing_table = common::unique_table("nodry");
+    for table in [&sdk_table, &missing_table] {
+        let before = schema(&mut conn, table);
+        let out = migrate(
+            &env,
+            &from,
+            &format!("{base}?table={table}"),
+            &["--dry-run", "--json"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(schema(&mut conn, table), before, "{table}");
+    }
+    // A real run adds the lookup indexes to the SDK's table.
+    let out = migrate(&env, &from, &format!("{base}?table={sdk_table}"), &[]);
+    assert!(out.status.success());
+    assert!(schema(&mut conn, &sdk_table).1 > 1);
+}
+
+#[cfg(feature = "mysql")]
+fn tokenstore_sdk_ddl(table: &str) -> String {
+    format!(
+        "CREATE TABLE {table} (id varchar(10) NOT NULL, user_name varchar(255), client_id varchar(255), \
+         client_secret varchar(255), refresh_token varchar(255), access_token varchar(255), \
+         grant_token varchar(255), expiry_time varchar(20), redirect_url varchar(255), \
+         api_domain varchar(255), primary key (id))"
+    )
+}

@@ -25,10 +25,10 @@ pub struct MysqlStore {
     conn: Conn,
     database: String,
     table: String,
-    /// Whether the table's columns have been checked.
+    /// Whether the table is known to exist with the SDK's columns.
     table_ready: bool,
-    /// Whether the table and its indexes are known to exist.
-    prepared: bool,
+    /// Whether this process has already added any missing lookup indexes.
+    indexes_checked: bool,
 }
 
 fn params(values: impl IntoIterator<Item = Option<impl Into<String>>>) -> Params {
@@ -38,6 +38,44 @@ fn params(values: impl IntoIterator<Item = Option<impl Into<String>>>) -> Params
             .map(|v| v.map_or(Value::NULL, |s| Value::from(s.into())))
             .collect(),
     )
+}
+
+fn create_table(conn: &mut Conn, table: &str) -> Result<()> {
+    conn.query_drop(format!(
+        "{} DEFAULT CHARSET=utf8mb4",
+        sql::create_table(table)
+    ))
+    .context("cannot create the table")
+}
+
+/// The lookup indexes the table lacks.
+fn missing_indexes(conn: &mut Conn, database: &str, table: &str) -> Result<Vec<&'static str>> {
+    let existing: Vec<String> = conn.exec(
+        "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+        (database, table),
+    )?;
+    Ok(sql::INDEXED_COLUMNS
+        .into_iter()
+        .filter(|column| {
+            let name = sql::index_name(table, column);
+            !existing.iter().any(|e| e.eq_ignore_ascii_case(&name))
+        })
+        .collect())
+}
+
+/// Adds the lookup indexes the table lacks, after a committed write. Best
+/// effort: an account without the INDEX privilege still reads and writes
+/// (lookups then scan the table; `info` says so).
+fn add_missing_indexes(conn: &mut Conn, database: &str, table: &str) {
+    let Ok(missing) = missing_indexes(conn, database, table) else {
+        return;
+    };
+    for column in missing {
+        let name = sql::index_name(table, column);
+        // MySQL (unlike MariaDB) has no CREATE INDEX IF NOT EXISTS.
+        let _ = conn.query_drop(format!("CREATE INDEX {name} ON {table} ({column})"));
+    }
 }
 
 fn token_from_row(mut row: Row) -> Result<Token> {
@@ -79,7 +117,7 @@ impl MysqlStore {
             database: uri.database.clone(),
             table: uri.table.clone(),
             table_ready: false,
-            prepared: false,
+            indexes_checked: false,
         })
     }
 
@@ -106,40 +144,20 @@ impl MysqlStore {
         Ok(true)
     }
 
-    /// Creates the table and its lookup indexes when missing; true when it
-    /// created the table.
-    fn prepare_for_writing(&mut self) -> Result<bool> {
-        if self.prepared {
+    /// Creates the table when it is missing (checks its columns otherwise);
+    /// true when it created it.
+    fn create_table_if_missing(&mut self) -> Result<bool> {
+        if self.table_ready {
             return Ok(false);
         }
         let columns = self.columns()?;
         let create = columns.is_empty();
         if create {
-            self.conn
-                .query_drop(format!(
-                    "{} DEFAULT CHARSET=utf8mb4",
-                    sql::create_table(&self.table)
-                ))
-                .context("cannot create the table")?;
+            create_table(&mut self.conn, &self.table)?;
         } else {
             sql::check_columns(&self.table, &columns)?;
         }
-        // MySQL (unlike MariaDB) has no CREATE INDEX IF NOT EXISTS.
-        let existing: Vec<String> = self.conn.exec(
-            "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS \
-             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-            (&self.database, &self.table),
-        )?;
-        for column in sql::INDEXED_COLUMNS {
-            let name = sql::index_name(&self.table, column);
-            if !existing.iter().any(|e| e.eq_ignore_ascii_case(&name)) {
-                self.conn
-                    .query_drop(format!("CREATE INDEX {name} ON {} ({column})", self.table))
-                    .with_context(|| format!("cannot create index {name}"))?;
-            }
-        }
         self.table_ready = true;
-        self.prepared = true;
         Ok(create)
     }
 
@@ -162,7 +180,7 @@ impl MysqlStore {
     fn write_tx<T>(&mut self, work: impl FnOnce(&mut MysqlRows<'_, '_>) -> Result<T>) -> Result<T> {
         let lock_name = self.take_writer_lock()?;
         let result = (|| {
-            self.prepare_for_writing()?;
+            self.create_table_if_missing()?;
             let table = self.table.clone();
             let mut tx = self
                 .conn
@@ -175,6 +193,10 @@ impl MysqlStore {
             tx.commit().context("cannot commit")?;
             Ok(result)
         })();
+        if result.is_ok() && !self.indexes_checked {
+            add_missing_indexes(&mut self.conn, &self.database, &self.table);
+            self.indexes_checked = true;
+        }
         let _ = self.conn.exec_drop("SELECT RELEASE_LOCK(?)", (&lock_name,));
         result
     }
@@ -238,20 +260,25 @@ impl Rows for MysqlRows<'_, '_> {
 }
 
 /// One transaction under the table's writer lock; rolled back and
-/// unlocked when dropped without `commit`.
+/// unlocked when dropped without `commit`. A missing table is created at
+/// the first `put` (so a dry run creates nothing) and dropped again on
+/// rollback, since MySQL cannot roll back DDL.
 struct MysqlBulk<'c> {
     conn: &'c mut Conn,
+    database: String,
     table: String,
     lock_name: String,
-    open: bool,
-    /// The table was created for this write: dropped again on rollback
-    /// (DDL cannot be rolled back in MySQL).
+    table_exists: bool,
     created_table: bool,
+    open: bool,
 }
 
 impl Bulk for MysqlBulk<'_> {
     fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>> {
         let mut found = Vec::new();
+        if !self.table_exists {
+            return Ok(found);
+        }
         for batch in ids.chunks(sql::BATCH_ROWS) {
             let rows: Vec<Row> = self.conn.exec(
                 sql::select_ids(&self.table, batch.len()),
@@ -265,6 +292,16 @@ impl Bulk for MysqlBulk<'_> {
     }
 
     fn put(&mut self, tokens: &[Token]) -> Result<()> {
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        if !self.table_exists {
+            // DDL ends the (still empty) transaction; start it again after.
+            create_table(self.conn, &self.table)?;
+            self.created_table = true;
+            self.table_exists = true;
+            self.conn.query_drop("START TRANSACTION")?;
+        }
         for batch in tokens.chunks(sql::BATCH_ROWS) {
             let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
             let statement = format!(
@@ -281,6 +318,9 @@ impl Bulk for MysqlBulk<'_> {
     fn commit(mut self: Box<Self>) -> Result<()> {
         self.conn.query_drop("COMMIT").context("cannot commit")?;
         self.open = false;
+        if self.table_exists {
+            add_missing_indexes(self.conn, &self.database, &self.table);
+        }
         let _ = self
             .conn
             .exec_drop("SELECT RELEASE_LOCK(?)", (&self.lock_name,));
@@ -305,12 +345,12 @@ impl Drop for MysqlBulk<'_> {
 impl TokenStore for MysqlStore {
     fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
         let lock_name = self.take_writer_lock()?;
-        let started = self.prepare_for_writing().and_then(|created| {
+        let started = self.readable().and_then(|exists| {
             self.conn.query_drop("START TRANSACTION")?;
-            Ok(created)
+            Ok(exists)
         });
-        let created_table = match started {
-            Ok(created) => created,
+        let table_exists = match started {
+            Ok(exists) => exists,
             Err(e) => {
                 let _ = self.conn.exec_drop("SELECT RELEASE_LOCK(?)", (&lock_name,));
                 return Err(e.context("cannot start a transaction"));
@@ -318,10 +358,12 @@ impl TokenStore for MysqlStore {
         };
         Ok(Box::new(MysqlBulk {
             conn: &mut self.conn,
+            database: self.database.clone(),
             table: self.table.clone(),
             lock_name,
+            table_exists,
+            created_table: false,
             open: true,
-            created_table,
         }))
     }
 
@@ -411,6 +453,14 @@ impl TokenStore for MysqlStore {
             details.facts.push((
                 "layout".into(),
                 "no table yet (created on the first save)".into(),
+            ));
+            return Ok(details);
+        }
+        let missing = missing_indexes(&mut self.conn, &self.database, &self.table)?;
+        if !missing.is_empty() {
+            details.warnings.push(format!(
+                "no index on {}: lookups scan the whole table (tokenstore adds them on a write when the account may)",
+                missing.join(", ")
             ));
         }
         Ok(details)

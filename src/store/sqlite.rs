@@ -23,7 +23,7 @@ pub struct SqliteStore {
     path: PathBuf,
     table: String,
     conn: Option<Connection>,
-    /// Whether the table (and its indexes) are known to exist.
+    /// Whether the table is known to exist with the SDK's columns.
     table_ready: bool,
 }
 

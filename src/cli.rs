@@ -18,7 +18,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 )]
 pub struct Cli {
     /// The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]
-    #[arg(long, global = true, env = "TOKENSTORE_URI", value_name = "URI")]
+    // hide_env_values: a URI in the environment may hold a password.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENSTORE_URI",
+        hide_env_values = true,
+        value_name = "URI"
+    )]
     pub store: Option<String>,
 
     #[command(subcommand)]

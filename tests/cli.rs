@@ -893,3 +893,26 @@ fn info_warns_about_duplicate_ids() {
         "{info}"
     );
 }
+
+#[test]
+fn help_never_shows_a_password_from_the_environment() {
+    let env = TestEnv::new();
+    for args in [
+        vec!["--help"],
+        vec!["list", "--help"],
+        vec!["migrate", "-h"],
+    ] {
+        let out = env
+            .cmd()
+            .env("TOKENSTORE_URI", "mysql://app:hunter2-secret@db/zohooauth")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(!stdout(&out).contains("hunter2"), "{args:?}");
+        assert!(
+            stdout(&out).contains("TOKENSTORE_URI"),
+            "the variable is still named"
+        );
+    }
+}

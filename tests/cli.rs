@@ -916,3 +916,29 @@ fn help_never_shows_a_password_from_the_environment() {
         );
     }
 }
+
+#[test]
+fn info_reports_a_store_it_cannot_read_and_exits_1() {
+    let env = TestEnv::new();
+    let db = env.path("other.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE oauthtoken (id TEXT, name TEXT)")
+        .unwrap();
+    let csv = env.path("bad.csv");
+    std::fs::write(&csv, "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n1,a\n").unwrap();
+    for (store, reason) in [
+        (format!("sqlite:{}", db.display()), "has columns (id, name)"),
+        (format!("file:{}", csv.display()), "line 2"),
+    ] {
+        let out = env
+            .cmd()
+            .args(["--store", &store, "info", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{store}");
+        let info = json(&out);
+        assert_eq!(info["tokens"], Value::Null);
+        assert!(info["warnings"].to_string().contains(reason), "{info}");
+    }
+}

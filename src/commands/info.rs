@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use std::io::Write;
+
 use anyhow::{Context, Result};
 use serde::Serialize;
 
@@ -14,66 +16,81 @@ use crate::Exit;
 struct Info {
     store: String,
     backend: &'static str,
-    tokens: usize,
-    expired: usize,
-    without_expiry: usize,
+    /// `None` when the tokens cannot be read (the reason is a warning).
+    tokens: Option<usize>,
+    expired: Option<usize>,
+    without_expiry: Option<usize>,
     facts: Vec<(String, String)>,
     warnings: Vec<String>,
 }
 
+/// Prints what it can learn about the store. A store whose tokens cannot
+/// be read is reported with the reason among the warnings, and exit 1.
 pub fn run(store: Option<&str>, args: InfoArgs) -> Result<Exit> {
     let (uri, mut store) = open_store(store)?;
     let now = now_ms();
     let (mut tokens, mut expired, mut without_expiry) = (0, 0, 0);
     let mut ids = HashSet::new();
     let mut duplicates = Vec::new();
-    store
-        .for_each_unordered(&mut |t| {
-            tokens += 1;
-            expired += usize::from(t.is_expired_at(now));
-            without_expiry += usize::from(t.expiry_ms().is_none());
-            if let Some(id) = t.id {
-                if !ids.insert(id.clone()) {
-                    duplicates.push(id);
-                }
+    let counted = store.for_each_unordered(&mut |t| {
+        tokens += 1;
+        expired += usize::from(t.is_expired_at(now));
+        without_expiry += usize::from(t.expiry_ms().is_none());
+        if let Some(id) = t.id {
+            if !ids.insert(id.clone()) {
+                duplicates.push(id);
             }
-            Ok(())
-        })
-        .with_context(|| format!("cannot read {uri}"))?;
+        }
+        Ok(())
+    });
     let details = store
         .details()
         .with_context(|| format!("cannot inspect {uri}"))?;
     let mut warnings = details.warnings;
+    if let Err(e) = &counted {
+        warnings.push(format!("cannot read the tokens: {e:#}"));
+    }
     if !duplicates.is_empty() {
         warnings.push(format!(
             "duplicate ids ({}): the SDKs find only the first of each",
             duplicates.join(", ")
         ));
     }
+    let readable = counted.is_ok();
     let info = Info {
         store: uri.to_string(),
         backend: uri.backend(),
-        tokens,
-        expired,
-        without_expiry,
+        tokens: readable.then_some(tokens),
+        expired: readable.then_some(expired),
+        without_expiry: readable.then_some(without_expiry),
         facts: details.facts,
         warnings,
     };
+    let mut out = super::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
-        return Ok(Exit::Success);
+        serde_json::to_writer_pretty(&mut out, &info)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "store:    {}", info.store)?;
+        writeln!(out, "backend:  {}", info.backend)?;
+        match (info.tokens, info.expired, info.without_expiry) {
+            (Some(n), Some(expired), Some(none)) => writeln!(
+                out,
+                "tokens:   {n} ({expired} expired, {none} without an expiry time)"
+            )?,
+            _ => writeln!(out, "tokens:   unreadable")?,
+        }
+        for (label, value) in &info.facts {
+            writeln!(out, "{:<9} {value}", format!("{label}:"))?;
+        }
+        for warning in &info.warnings {
+            writeln!(out, "warning:  {warning}")?;
+        }
     }
-    println!("store:    {}", info.store);
-    println!("backend:  {}", info.backend);
-    println!(
-        "tokens:   {} ({} expired, {} without an expiry time)",
-        info.tokens, info.expired, info.without_expiry
-    );
-    for (label, value) in &info.facts {
-        println!("{:<9} {value}", format!("{label}:"));
-    }
-    for warning in &info.warnings {
-        println!("warning:  {warning}");
-    }
-    Ok(Exit::Success)
+    out.flush()?;
+    Ok(if readable {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
 }

@@ -475,11 +475,15 @@ impl TokenStore for FileStore {
     }
 
     fn details(&mut self) -> Result<Details> {
-        let (layout, rows) = self.read()?;
         let mut details = Details::default();
         details
             .facts
             .push(("file".into(), absolute(&self.path).display().to_string()));
+        details.warnings.extend(permission_warning(&self.path));
+        // A malformed file is reported by `info` itself, as it counts.
+        let Ok((layout, rows)) = self.read() else {
+            return Ok(details);
+        };
         let Some(layout) = layout else {
             details.facts.push((
                 "layout".into(),
@@ -495,7 +499,6 @@ impl TokenStore for FileStore {
             .push(("columns".into(), layout.labels.len().to_string()));
         let ends = if layout.crlf { "CRLF" } else { "LF" };
         details.facts.push(("lines".into(), ends.into()));
-        details.warnings.extend(permission_warning(&self.path));
         if layout.labels.len() == 9 {
             details.warnings.push(
                 "9-column (SDK 2.x/4.x) file: it gains the api_domain column on the next write"

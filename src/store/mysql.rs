@@ -449,12 +449,16 @@ impl TokenStore for MysqlStore {
         details
             .facts
             .push(("table".into(), format!("{}.{}", self.database, self.table)));
-        if !self.readable()? {
+        let columns = self.columns()?;
+        if columns.is_empty() {
             details.facts.push((
                 "layout".into(),
                 "no table yet (created on the first save)".into(),
             ));
             return Ok(details);
+        }
+        if sql::check_columns(&self.table, &columns).is_err() {
+            return Ok(details); // `info` reports why the tokens cannot be read
         }
         let missing = missing_indexes(&mut self.conn, &self.database, &self.table)?;
         if !missing.is_empty() {

@@ -355,7 +355,12 @@ impl TokenStore for SqliteStore {
             .facts
             .push(("file".into(), absolute(&self.path).display().to_string()));
         details.facts.push(("table".into(), self.table.clone()));
-        if self.reader()?.is_none() {
+        let columns = if self.path.exists() {
+            self.columns()?
+        } else {
+            Vec::new()
+        };
+        if columns.is_empty() {
             details.facts.push((
                 "layout".into(),
                 "no table yet (created on the first save)".into(),

@@ -276,13 +276,11 @@ pub(crate) fn scan_rows<R: Read>(
                     );
                 }
                 // Scala's FileStore writes the literal `null` for absent.
-                visit(Row::new(fields.iter().map(|&f| {
-                    if f == "null" {
-                        ""
-                    } else {
-                        f
-                    }
-                })))?;
+                let mut values = fields.first;
+                for value in values.iter_mut().filter(|v| **v == "null") {
+                    *value = "";
+                }
+                visit(Row::new(&values[..fields.len()]))?;
             }
         }
     }

@@ -30,9 +30,9 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    /// A row from ten field values (absent as empty).
-    pub fn new<'a>(fields: impl IntoIterator<Item = &'a str>) -> Row {
-        let mut text = String::new();
+    /// A row from up to ten field values in store order (absent as empty).
+    pub fn new(fields: &[&str]) -> Row {
+        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
         let mut ends = [0u32; 10];
         let mut given = 0;
         for (end, field) in ends.iter_mut().zip(fields) {
@@ -50,7 +50,7 @@ impl Row {
     }
 
     pub fn from_token(token: &Token) -> Row {
-        Row::new(token.fields_or_empty())
+        Row::new(&token.fields_or_empty())
     }
 
     pub fn fields_or_empty(&self) -> [&str; 10] {
@@ -117,6 +117,8 @@ pub(crate) struct TokenTable {
     index: Option<Index>,
     scans: u32,
     max_numeric_id: u128,
+    /// The row the last lookup found (rows only move when some are removed).
+    last_found: Option<usize>,
 }
 
 impl TokenTable {
@@ -131,6 +133,7 @@ impl TokenTable {
             index: None,
             scans: 0,
             max_numeric_id,
+            last_found: None,
         }
     }
 
@@ -168,7 +171,8 @@ impl TokenTable {
                 }
             }
         }
-        best.finish()
+        self.last_found = best.finish();
+        self.last_found
     }
 
     /// Removes the tokens with these ids; returns the ids that were there.
@@ -244,7 +248,12 @@ impl Rows for TokenTable {
 
     fn update(&mut self, token: &Token) -> Result<()> {
         let id = token.id.as_deref().unwrap_or_default();
-        let Some(i) = self.position(&MatchKey::Id(id)) else {
+        // An upsert updates the row it has just found: no second search.
+        let found = self
+            .last_found
+            .filter(|&i| self.rows.get(i).and_then(Row::id) == Some(id))
+            .or_else(|| self.position(&MatchKey::Id(id)));
+        let Some(i) = found else {
             bail!("no token with id {id} to update");
         };
         self.replace(i, Row::from_token(token));
@@ -274,7 +283,7 @@ mod tests {
 
     #[test]
     fn a_row_keeps_every_field_in_place() {
-        let nine = Row::new(["1", "u", "", "", "r", "", "", "", "cb"]);
+        let nine = Row::new(&["1", "u", "", "", "r", "", "", "", "cb"]);
         assert_eq!(nine.fields()[9], None);
         assert_eq!(nine.fields()[8], Some("cb"));
         let cases: [[&str; 10]; 3] = [
@@ -283,7 +292,7 @@ mod tests {
             ["", "", "", "", "", "", "", "", "", "last"],
         ];
         for fields in cases {
-            assert_eq!(Row::new(fields).fields_or_empty(), fields);
+            assert_eq!(Row::new(&fields).fields_or_empty(), fields);
         }
     }
 }

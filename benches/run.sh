@@ -7,8 +7,8 @@
 # store with one `save --input`, then times lookups, upserts, listing and
 # migration (to MySQL too, on a private MariaDB it starts) with hyperfine
 # and GNU time, both installed from Debian if missing; then runs the
-# in-process criterion benchmarks (benches/store_ops.rs) at 1,000 and
-# TOKENS tokens.
+# in-process criterion benchmarks (benches/store_ops.rs) at 1,000, 100,000
+# (with MySQL) and TOKENS tokens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -65,4 +65,5 @@ hf -N --runs 50 "$ts --version"
 
 echo "== in-process store operations (criterion, benches/store_ops.rs)"
 cd "$root"
-TOKENSTORE_BENCH_SIZES="1000,$n" cargo bench -q --bench store_ops 2>&1 | grep -E "^[a-z]+/|time:"
+sizes=$(printf '%s\n' 1000 100000 "$n" | sort -un | paste -sd,)
+TOKENSTORE_BENCH_SIZES="$sizes" cargo bench -q --bench store_ops 2>&1 | grep -E "^[a-z]+/|time:"

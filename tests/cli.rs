@@ -22,6 +22,17 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
 
+/// `list --json` of a store, parsed.
+fn list_json(env: &TestEnv, store: &str) -> Value {
+    let out = env
+        .cmd()
+        .args(["--store", store, "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    json(&out)
+}
+
 fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
@@ -133,12 +144,7 @@ fn every_subcommand_on_every_backend() {
         assert_eq!(json(&out)["user_name"], "bob@example.com", "{store}");
         assert_eq!(json(&out)["expired"], true);
 
-        let out = env
-            .cmd()
-            .args(["--store", &store, "list", "--json"])
-            .output()
-            .unwrap();
-        let list = json(&out);
+        let list = list_json(&env, &store);
         assert_eq!(list.as_array().unwrap().len(), 2, "{store}");
         let out = env
             .cmd()
@@ -214,12 +220,7 @@ fn every_subcommand_on_every_backend() {
             "{}",
             stdout(&out)
         );
-        let out = env
-            .cmd()
-            .args(["--store", &store, "list", "--json"])
-            .output()
-            .unwrap();
-        assert_eq!(json(&out), serde_json::json!([]));
+        assert_eq!(list_json(&env, &store), serde_json::json!([]));
     }
 }
 
@@ -493,13 +494,7 @@ fn new_stores_are_private() {
 fn reading_a_missing_store_creates_nothing() {
     let env = TestEnv::new();
     for store in ["file:missing.csv", "sqlite:missing.db"] {
-        let out = env
-            .cmd()
-            .args(["--store", store, "list", "--json"])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        assert_eq!(json(&out), serde_json::json!([]));
+        assert_eq!(list_json(&env, store), serde_json::json!([]));
     }
     assert_eq!(std::fs::read_dir(env.dir.path()).unwrap().count(), 0);
 }
@@ -659,13 +654,8 @@ fn purge_asks_on_a_terminal() {
     let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "n\n");
     assert!(screen.contains("Delete 3 tokens from"), "{screen}");
     assert_eq!(code, Some(1), "{screen}");
-    let out = env
-        .cmd()
-        .args(["--store", &store, "list", "--json"])
-        .output()
-        .unwrap();
     assert_eq!(
-        json(&out).as_array().unwrap().len(),
+        list_json(&env, &store).as_array().unwrap().len(),
         3,
         "declining kept every token"
     );
@@ -673,12 +663,7 @@ fn purge_asks_on_a_terminal() {
     let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "y\n");
     assert_eq!(code, Some(0), "{screen}");
     assert!(screen.contains("deleted 3 tokens"), "{screen}");
-    let out = env
-        .cmd()
-        .args(["--store", &store, "list", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(json(&out), serde_json::json!([]));
+    assert_eq!(list_json(&env, &store), serde_json::json!([]));
 }
 
 #[test]
@@ -743,12 +728,10 @@ fn list_filters_combine() {
         ["a", "b"]
     );
     assert_eq!(users(&["--expired"]), ["c"]);
-    let out = env
-        .cmd()
-        .args(["--store", &store, "list", "--json"])
-        .output()
-        .unwrap();
-    let expires_at = json(&out)[2]["expires_at"].as_str().unwrap().to_string();
+    let expires_at = list_json(&env, &store)[2]["expires_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         expires_at.ends_with('Z') && expires_at.contains('T'),
         "{expires_at}"

@@ -12,3 +12,7 @@ source scripts/mariadb.sh
 start_mariadb
 echo "== cargo test"
 cargo test "$@"
+if [ $# -eq 0 ]; then
+  echo "== cargo test --no-default-features (the build without MySQL)"
+  cargo test --no-default-features --test cli
+fi

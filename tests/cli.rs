@@ -925,3 +925,20 @@ fn info_reports_a_store_it_cannot_read_and_exits_1() {
         assert!(info["warnings"].to_string().contains(reason), "{info}");
     }
 }
+
+#[cfg(not(feature = "mysql"))]
+#[test]
+fn a_build_without_mysql_says_so_and_names_what_it_accepts() {
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .args(["--store", "mysql://u:hunter2@h/db", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("without the `mysql` feature"), "{err}");
+    assert!(err.contains("sqlite:PATH"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}

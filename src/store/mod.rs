@@ -173,7 +173,10 @@ pub fn open(uri: &StoreUri) -> Result<Box<dyn TokenStore>> {
         StoreUri::Mysql(m) => Box::new(mysql::MysqlStore::connect(m)?),
         #[cfg(not(feature = "mysql"))]
         StoreUri::Mysql(_) => {
-            anyhow::bail!("this tokenstore was built without the `mysql` feature; rebuild with `--features mysql`")
+            anyhow::bail!(
+                "this tokenstore was built without the `mysql` feature (rebuild with \
+                 `--features mysql`); it accepts memory:, file:PATH and sqlite:PATH[?table=NAME]"
+            )
         }
     })
 }

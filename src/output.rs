@@ -1,6 +1,7 @@
 //! Rendering tokens as a table, JSON, JSON lines or CSV, with secrets
 //! masked unless revealed. Every format but the table streams.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use anyhow::Result;
@@ -22,79 +23,97 @@ pub struct Style {
     pub color: bool,
 }
 
-/// Writes tokens one at a time in the chosen format; `finish` closes it.
-pub struct TokenWriter<'w> {
-    out: &'w mut dyn Write,
-    style: Style,
-    count: usize,
-    table: Option<Table>,
+/// Where tokens go, per format.
+enum Sink<'w> {
+    Table {
+        out: &'w mut dyn Write,
+        table: Table,
+    },
+    Json {
+        out: &'w mut dyn Write,
+    },
+    Jsonl {
+        out: &'w mut dyn Write,
+    },
+    /// The FileStore layout: a header, then ten fields a row.
+    Csv {
+        csv: csv::Writer<&'w mut dyn Write>,
+    },
 }
 
-/// One CSV record with a trailing LF, quoted only where needed.
-fn csv_line<I, F>(fields: I) -> Result<Vec<u8>>
-where
-    I: IntoIterator<Item = F>,
-    F: AsRef<[u8]>,
-{
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    writer.write_record(fields)?;
-    Ok(writer.into_inner().map_err(|e| e.into_error())?)
+/// Writes tokens one at a time in the chosen format; `finish` closes it.
+pub struct TokenWriter<'w> {
+    sink: Sink<'w>,
+    style: Style,
+    count: usize,
 }
 
 impl<'w> TokenWriter<'w> {
     pub fn new(out: &'w mut dyn Write, style: Style) -> Result<Self> {
-        let mut writer = TokenWriter {
-            out,
+        let sink = match style.format {
+            Format::Table => Sink::Table {
+                out,
+                table: new_table(),
+            },
+            Format::Json => {
+                out.write_all(b"[")?;
+                Sink::Json { out }
+            }
+            Format::Jsonl => Sink::Jsonl { out },
+            Format::Csv => {
+                let mut csv = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::Any(b'\n'))
+                    .from_writer(out);
+                csv.write_record(NEW_FILE_HEADER)?;
+                Sink::Csv { csv }
+            }
+        };
+        Ok(TokenWriter {
+            sink,
             style,
             count: 0,
-            table: None,
-        };
-        match style.format {
-            Format::Table => writer.table = Some(new_table()),
-            Format::Csv => writer.out.write_all(&csv_line(NEW_FILE_HEADER)?)?,
-            Format::Json => writer.out.write_all(b"[")?,
-            Format::Jsonl => {}
-        }
-        Ok(writer)
+        })
     }
 
     pub fn write(&mut self, token: &Token) -> Result<()> {
         let style = self.style;
-        match style.format {
-            Format::Table => {
-                let row = table_row(token, style);
-                self.table.as_mut().expect("table format").add_row(row);
+        match &mut self.sink {
+            Sink::Table { table, .. } => {
+                table.add_row(table_row(token, style));
             }
-            Format::Json => {
+            Sink::Json { out } => {
                 let sep = if self.count == 0 { "\n  " } else { ",\n  " };
-                self.out.write_all(sep.as_bytes())?;
+                out.write_all(sep.as_bytes())?;
                 serde_json::to_writer(
-                    &mut *self.out,
+                    &mut **out,
                     &TokenJson::new(token, style.reveal, style.now_ms),
                 )?;
             }
-            Format::Jsonl => {
+            Sink::Jsonl { out } => {
                 serde_json::to_writer(
-                    &mut *self.out,
+                    &mut **out,
                     &TokenJson::new(token, style.reveal, style.now_ms),
                 )?;
-                self.out.write_all(b"\n")?;
+                out.write_all(b"\n")?;
             }
-            Format::Csv => {
-                let shown: Vec<String> = token
-                    .fields()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        match (f, crate::token::SECRET_FIELDS.contains(&i), style.reveal) {
-                            (Some(v), true, false) => Secret::new(*v).masked(),
-                            (v, _, _) => v.unwrap_or_default().to_string(),
-                        }
-                    })
-                    .collect();
-                self.out.write_all(&csv_line(&shown)?)?;
+            Sink::Csv { csv } => {
+                fn text(v: &Option<String>) -> Cow<'_, str> {
+                    Cow::Borrowed(v.as_deref().unwrap_or_default())
+                }
+                let secret = |v| show_secret(v, style.reveal).unwrap_or_default();
+                let fields: [Cow<'_, str>; 10] = [
+                    text(&token.id),
+                    text(&token.user_name),
+                    text(&token.client_id),
+                    secret(&token.client_secret),
+                    secret(&token.refresh_token),
+                    secret(&token.access_token),
+                    secret(&token.grant_token),
+                    text(&token.expiry_time),
+                    text(&token.redirect_url),
+                    text(&token.api_domain),
+                ];
+                csv.write_record(fields.iter().map(|f| f.as_bytes()))?;
             }
         }
         self.count += 1;
@@ -102,23 +121,24 @@ impl<'w> TokenWriter<'w> {
     }
 
     /// Closes the output; a table with no rows prints a note instead.
-    pub fn finish(mut self) -> Result<usize> {
-        match self.style.format {
-            Format::Table => {
-                let table = self.table.take().expect("table format");
+    pub fn finish(self) -> Result<usize> {
+        match self.sink {
+            Sink::Table { out, table } => {
                 if self.count == 0 {
-                    writeln!(self.out, "(no tokens)")?;
+                    writeln!(out, "(no tokens)")?;
                 } else {
-                    writeln!(self.out, "{table}")?;
+                    writeln!(out, "{table}")?;
                 }
+                out.flush()?;
             }
-            Format::Json => {
+            Sink::Json { out } => {
                 let end: &[u8] = if self.count == 0 { b"]\n" } else { b"\n]\n" };
-                self.out.write_all(end)?;
+                out.write_all(end)?;
+                out.flush()?;
             }
-            Format::Csv | Format::Jsonl => {}
+            Sink::Jsonl { out } => out.flush()?,
+            Sink::Csv { mut csv } => csv.flush()?,
         }
-        self.out.flush()?;
         Ok(self.count)
     }
 }

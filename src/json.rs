@@ -57,9 +57,13 @@ impl<'a> TokenJson<'a> {
     }
 }
 
-/// Milliseconds since the epoch as RFC 3339 (UTC, whole seconds).
+/// Milliseconds since the epoch as RFC 3339 (UTC, whole seconds); `None`
+/// outside years 1970–9999, which RFC 3339 (and humantime) cannot write.
 pub fn rfc3339(ms: i64) -> Option<String> {
-    let secs = u64::try_from(ms.div_euclid(1000)).ok()?;
+    const YEAR_10000: u64 = 253_402_300_800;
+    let secs = u64::try_from(ms.div_euclid(1000))
+        .ok()
+        .filter(|&s| s < YEAR_10000)?;
     let time = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs))?;
     Some(humantime::format_rfc3339_seconds(time).to_string())
 }

@@ -258,11 +258,13 @@ pub fn numeric_id(id: &str) -> Option<u128> {
     id.parse().ok()
 }
 
-/// The id for a new token: the numeric maximum plus one (after "9" comes
-/// "10", not "9" again as a string maximum would give).
-pub fn next_id<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
-    let max = ids.into_iter().filter_map(numeric_id).max().unwrap_or(0);
-    (max + 1).to_string()
+/// The id for a new token, after the numeric maximum `max` of the ids
+/// there are (0 for none): after "9" comes "10", not "9" again as a string
+/// maximum would give.
+pub fn id_after(max: u128) -> anyhow::Result<String> {
+    max.checked_add(1)
+        .map(|n| n.to_string())
+        .ok_or_else(|| anyhow::anyhow!("no numeric id is left after {max}"))
 }
 
 pub fn now_ms() -> i64 {
@@ -320,9 +322,12 @@ mod tests {
 
     #[test]
     fn ids_are_compared_and_generated_numerically() {
-        assert_eq!(next_id(["1", "9"]), "10");
-        assert_eq!(next_id(["9", "10", "x99"]), "11");
-        assert_eq!(next_id(Vec::<&str>::new()), "1");
+        let next =
+            |ids: &[&str]| id_after(ids.iter().filter_map(|i| numeric_id(i)).max().unwrap_or(0));
+        assert_eq!(next(&["1", "9"]).unwrap(), "10");
+        assert_eq!(next(&["9", "10", "x99"]).unwrap(), "11");
+        assert_eq!(next(&[]).unwrap(), "1");
+        assert!(next(&[&u128::MAX.to_string()]).is_err());
         let mut ids = vec!["10", "9", "b", "100", "a", "2"];
         ids.sort_by(|a, b| compare_ids(Some(a), Some(b)));
         assert_eq!(ids, ["2", "9", "10", "100", "a", "b"]);

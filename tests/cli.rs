@@ -942,3 +942,52 @@ fn a_build_without_mysql_says_so_and_names_what_it_accepts() {
     assert!(err.contains("sqlite:PATH"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn extreme_expiry_times_never_crash_the_output() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("x.csv").display());
+    for (user, expiry) in [
+        ("far", "999999999999999"),
+        ("max", "9223372036854775807"),
+        ("text", "soon"),
+    ] {
+        let out = env
+            .cmd()
+            .args([
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                user,
+                "--access-token",
+                "a",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        // Set the raw value through JSON, as another SDK might have stored it.
+        let line = format!(
+            "{{\"user_name\":\"{user}\",\"access_token\":\"a\",\"expiry_time\":\"{expiry}\"}}"
+        );
+        let out = env
+            .cmd()
+            .args([
+                "--store", &store, "save", "--input", "-", "--format", "jsonl",
+            ])
+            .write_stdin(line)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{user}: {}", stderr(&out));
+        assert!(json(&out)["expires_at"].is_null(), "{user}");
+    }
+    for format in ["table", "json", "jsonl", "csv"] {
+        let out = env
+            .cmd()
+            .args(["--store", &store, "list", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+    }
+}

@@ -13,7 +13,7 @@ use mysql::{Conn, OptsBuilder, Params, Row, TxOpts, Value};
 
 use super::sql::{self, IdOrder};
 use super::{upsert, Bulk, Details, Rows, TokenStore};
-use crate::token::{MatchKey, Token, FIELD_NAMES};
+use crate::token::{id_after, MatchKey, Token, FIELD_NAMES};
 use crate::uri::MysqlUri;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -255,7 +255,7 @@ impl Rows for MysqlRows<'_, '_> {
             "SELECT MAX(CAST(id AS UNSIGNED)) FROM {} WHERE id REGEXP '^[0-9]+$'",
             self.table
         ))?;
-        Ok((max.flatten().unwrap_or(0) + 1).to_string())
+        id_after(max.flatten().unwrap_or(0).into())
     }
 }
 

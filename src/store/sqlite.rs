@@ -14,7 +14,7 @@ use super::sql::{self, IdOrder};
 use super::{
     absolute, create_private_file, permission_warning, upsert, Bulk, Details, Rows, TokenStore,
 };
-use crate::token::{numeric_id, MatchKey, Token, FIELD_NAMES};
+use crate::token::{id_after, numeric_id, MatchKey, Token, FIELD_NAMES};
 
 /// How long a writer waits for another to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -195,7 +195,7 @@ impl Rows for SqliteRows<'_> {
         );
         let max: Option<String> = self.tx.query_row(&query, [], |row| row.get(0)).optional()?;
         let max = max.as_deref().and_then(numeric_id).unwrap_or(0);
-        Ok((max + 1).to_string())
+        id_after(max)
     }
 }
 

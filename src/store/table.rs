@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use anyhow::{bail, Result};
 
 use super::Rows;
-use crate::token::{compare_ids, numeric_id, BestMatch, MatchKey, Token};
+use crate::token::{compare_ids, id_after, numeric_id, BestMatch, MatchKey, Token};
 
 /// Lookups answered by scanning before the table builds its indexes.
 const SCANS_BEFORE_INDEXING: u32 = 4;
@@ -273,7 +273,7 @@ impl Rows for TokenTable {
     }
 
     fn next_id(&mut self) -> Result<String> {
-        Ok((self.max_numeric_id + 1).to_string())
+        id_after(self.max_numeric_id)
     }
 }
 

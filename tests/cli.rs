@@ -460,33 +460,11 @@ fn new_stores_are_private() {
 
     let csv = env.path("new/tokens.csv");
     let store = format!("file:{}", csv.display());
-    env.cmd()
-        .args([
-            "--store",
-            &store,
-            "save",
-            "--user-name",
-            "u",
-            "--access-token",
-            "a",
-        ])
-        .assert()
-        .success();
+    env.save_user(&store, "u", "a");
     assert_eq!(mode(&csv), 0o600);
     // An existing file keeps its mode.
     std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o640)).unwrap();
-    env.cmd()
-        .args([
-            "--store",
-            &store,
-            "save",
-            "--user-name",
-            "v",
-            "--access-token",
-            "b",
-        ])
-        .assert()
-        .success();
+    env.save_user(&store, "v", "b");
     assert_eq!(mode(&csv), 0o640);
 }
 
@@ -638,18 +616,7 @@ fn purge_asks_on_a_terminal() {
     let env = TestEnv::new();
     let store = format!("file:{}", env.path("p.csv").display());
     for n in 0..3 {
-        env.cmd()
-            .args([
-                "--store",
-                &store,
-                "save",
-                "--user-name",
-                &format!("u{n}"),
-                "--access-token",
-                "a",
-            ])
-            .assert()
-            .success();
+        env.save_user(&store, &format!("u{n}"), "a");
     }
     let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "n\n");
     assert!(screen.contains("Delete 3 tokens from"), "{screen}");

@@ -175,18 +175,7 @@ fn a_one_megabyte_value_is_kept_or_refused_whole() {
         );
     }
     if let Some(mysql) = common::mysql_uri("big") {
-        env.cmd()
-            .args([
-                "--store",
-                &mysql,
-                "save",
-                "--user-name",
-                "small",
-                "--access-token",
-                "a",
-            ])
-            .assert()
-            .success();
+        env.save_user(&mysql, "small", "a");
         let out = env
             .cmd()
             .args([

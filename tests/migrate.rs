@@ -13,6 +13,17 @@ fn open(uri: &str) -> Box<dyn TokenStore> {
     store::open(&StoreUri::parse(uri).unwrap()).unwrap()
 }
 
+/// Puts one token (id, user name, access token) into a store.
+fn put_one(uri: &str, id: &str, user: &str, access: &str) {
+    open(uri)
+        .put_tokens(&[token(&[
+            ("id", id),
+            ("user_name", user),
+            ("access_token", access),
+        ])])
+        .unwrap();
+}
+
 fn migrate(env: &TestEnv, from: &str, to: &str, extra: &[&str]) -> std::process::Output {
     env.cmd()
         .args(["migrate", "--from", from, "--to", to])
@@ -220,13 +231,7 @@ fn delete_source_only_after_success() {
 fn a_failed_write_leaves_the_target_as_it_was() {
     let env = TestEnv::new();
     let from = format!("file:{}", env.path("from.csv").display());
-    open(&from)
-        .put_tokens(&[token(&[
-            ("id", "1"),
-            ("user_name", "u"),
-            ("access_token", "a"),
-        ])])
-        .unwrap();
+    put_one(&from, "1", "u", "a");
     // The target path is a folder: it cannot be written.
     std::fs::create_dir(env.path("target.csv")).unwrap();
     let out = migrate(
@@ -242,13 +247,7 @@ fn a_failed_write_leaves_the_target_as_it_was() {
 
     // A value too long for the MySQL column fails the whole transaction.
     if let Some(mysql) = common::mysql_uri("migfail") {
-        open(&mysql)
-            .put_tokens(&[token(&[
-                ("id", "9"),
-                ("user_name", "kept"),
-                ("access_token", "k"),
-            ])])
-            .unwrap();
+        put_one(&mysql, "9", "kept", "k");
         open(&from)
             .put_tokens(&[token(&[
                 ("id", "2"),
@@ -291,13 +290,7 @@ fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
         format!("file:{}", env.path("new.csv").display()),
     ];
     let existing = format!("sqlite:{}", env.path("old.db").display());
-    open(&existing)
-        .put_tokens(&[token(&[
-            ("id", "1"),
-            ("user_name", "kept"),
-            ("access_token", "k"),
-        ])])
-        .unwrap();
+    put_one(&existing, "1", "kept", "k");
     let existing_bytes = std::fs::read(env.path("old.db")).unwrap();
     targets.push(existing.clone());
     let mysql = common::mysql_uri("half");
@@ -350,13 +343,7 @@ fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
         })
         .collect();
     open(&from).put_tokens(&tokens).unwrap();
-    open(&target)
-        .put_tokens(&[token(&[
-            ("id", "999999"),
-            ("user_name", "kept"),
-            ("access_token", "k"),
-        ])])
-        .unwrap();
+    put_one(&target, "999999", "kept", "k");
     let (base, table) = target.split_once("?table=").unwrap();
     let mut admin = mysql::Conn::new(mysql::Opts::from_url(base).unwrap()).unwrap();
 
@@ -410,13 +397,7 @@ fn a_dry_run_into_mysql_changes_no_schema() {
     };
     let env = TestEnv::new();
     let from = format!("file:{}", env.path("from.csv").display());
-    open(&from)
-        .put_tokens(&[token(&[
-            ("id", "1"),
-            ("user_name", "u"),
-            ("access_token", "a"),
-        ])])
-        .unwrap();
+    put_one(&from, "1", "u", "a");
     let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
     let schema = |conn: &mut mysql::Conn, table: &str| -> (usize, usize) {
         let tables: Vec<String> = conn

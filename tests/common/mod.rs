@@ -35,6 +35,23 @@ impl TestEnv {
         cmd
     }
 
+    /// `save --user-name USER --access-token ACCESS` into `store`, which
+    /// must succeed.
+    pub fn save_user(&self, store: &str, user: &str, access: &str) {
+        self.cmd()
+            .args([
+                "--store",
+                store,
+                "save",
+                "--user-name",
+                user,
+                "--access-token",
+                access,
+            ])
+            .assert()
+            .success();
+    }
+
     /// Copies a fixture into the temp dir; returns its path.
     pub fn fixture(&self, name: &str) -> PathBuf {
         let to = self.path(name);

@@ -21,19 +21,13 @@ use super::{
 };
 use crate::token::{BestMatch, MatchKey, Token, FIELD_NAMES};
 
-/// The header of a new file: the Python SDK 8.0 labels.
-pub const NEW_FILE_HEADER: [&str; 10] = [
-    "id",
-    "user_name",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "grant_token",
-    "expiry_time",
-    "redirect_uri",
-    "api_domain",
-];
+/// The header of a new file: the Python SDK 8.0 labels, which are the
+/// field names but for `redirect_uri`.
+pub const NEW_FILE_HEADER: [&str; 10] = {
+    let mut labels = FIELD_NAMES;
+    labels[8] = "redirect_uri";
+    labels
+};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

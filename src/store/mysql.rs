@@ -13,7 +13,7 @@ use mysql::{Conn, OptsBuilder, Params, Row, TxOpts, Value};
 
 use super::sql::{self, IdOrder};
 use super::{upsert, Bulk, Details, Rows, TokenStore};
-use crate::token::{id_after, MatchKey, Token, FIELD_NAMES};
+use crate::token::{id_after, MatchKey, Token};
 use crate::uri::MysqlUri;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -215,17 +215,10 @@ impl MysqlStore {
 }
 
 fn find_in(db: &mut impl Queryable, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
-    for (field, value) in key.lookups() {
-        let rows: Vec<Row> = db.exec(sql::select_where(table, FIELD_NAMES[field]), (value,))?;
-        let tokens = rows
-            .into_iter()
-            .map(token_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        if let Some(found) = sql::best_of(key, tokens) {
-            return Ok(Some(found));
-        }
-    }
-    Ok(None)
+    sql::find_by_lookups(key, |column, value| {
+        let rows: Vec<Row> = db.exec(sql::select_where(table, column), (value,))?;
+        rows.into_iter().map(token_from_row).collect()
+    })
 }
 
 struct MysqlRows<'t, 'c> {

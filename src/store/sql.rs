@@ -73,12 +73,27 @@ pub fn update_params(token: &Token) -> Vec<Option<&str>> {
 /// lookups returned. Rows are re-checked exactly: MySQL's default
 /// collations compare case- and trailing-space-insensitively; the SDK
 /// stores and this tool do not.
-pub fn best_of(key: &MatchKey<'_>, mut rows: Vec<Token>) -> Option<Token> {
+fn best_of(key: &MatchKey<'_>, mut rows: Vec<Token>) -> Option<Token> {
     let mut best = BestMatch::new(key);
     for (i, row) in rows.iter().enumerate() {
         best.offer(row.fields(), || i);
     }
     best.finish().map(|i| rows.swap_remove(i))
+}
+
+/// Runs `key`'s lookups in order through `select` (the rows whose column
+/// holds a value) and returns the best match of the first lookup with one.
+pub fn find_by_lookups(
+    key: &MatchKey<'_>,
+    mut select: impl FnMut(&str, &str) -> Result<Vec<Token>>,
+) -> Result<Option<Token>> {
+    for (field, value) in key.lookups() {
+        let rows = select(FIELD_NAMES[field], value)?;
+        if let Some(found) = best_of(key, rows) {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
 }
 
 /// Checks that a table's columns are the SDK's ten, in order.

@@ -14,7 +14,7 @@ use super::sql::{self, IdOrder};
 use super::{
     absolute, create_private_file, permission_warning, upsert, Bulk, Details, Rows, TokenStore,
 };
-use crate::token::{id_after, numeric_id, MatchKey, Token, FIELD_NAMES};
+use crate::token::{id_after, numeric_id, MatchKey, Token};
 
 /// How long a writer waits for another to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -152,16 +152,11 @@ impl SqliteStore {
 }
 
 fn find_in(conn: &Connection, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
-    for (field, value) in key.lookups() {
-        let mut stmt = conn.prepare_cached(&sql::select_where(table, FIELD_NAMES[field]))?;
-        let rows = stmt
-            .query_map([value], token_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        if let Some(found) = sql::best_of(key, rows) {
-            return Ok(Some(found));
-        }
-    }
-    Ok(None)
+    sql::find_by_lookups(key, |column, value| {
+        let mut stmt = conn.prepare_cached(&sql::select_where(table, column))?;
+        let rows = stmt.query_map([value], token_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })
 }
 
 struct SqliteRows<'c> {

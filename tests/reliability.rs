@@ -150,5 +150,27 @@ fn writers_killed_at_random_moments_never_lose_a_returned_save() {
             "{store}: {} of 40 writers finished before the kill",
             returned.len()
         );
+        // A control writer left alone: its save returns and all of it is
+        // there, so a store that never saves cannot pass this test.
+        let batch: String = (0..200)
+            .map(|n| format!("{{\"user_name\":\"control-{n}\",\"access_token\":\"a\"}}\n"))
+            .collect();
+        env.cmd()
+            .args([
+                "--store", store, "save", "--input", "-", "--format", "jsonl",
+            ])
+            .write_stdin(batch)
+            .assert()
+            .success();
+        let tokens = all_tokens(&env, store);
+        let control = tokens
+            .iter()
+            .filter(|t| {
+                t["user_name"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("control-"))
+            })
+            .count();
+        assert_eq!(control, 200, "{store}");
     }
 }

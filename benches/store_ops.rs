@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use tokenstore::store;
+use tokenstore::store::{self, TokenStoreExt};
 use tokenstore::token::Token;
 use tokenstore::uri::StoreUri;
 

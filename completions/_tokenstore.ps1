@@ -87,15 +87,16 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only tokens of this user name')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Only tokens of this client id')
             [CompletionResult]::new('--api-domain', '--api-domain', [CompletionResultType]::ParameterName, 'Only tokens of this API domain')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)')
             [CompletionResult]::new('--expiring-within', '--expiring-within', [CompletionResultType]::ParameterName, 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
-            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only expired tokens (expiry time at or before now)')
-            [CompletionResult]::new('--valid', '--valid', [CompletionResultType]::ParameterName, 'Only tokens not expired (including those without an expiry time)')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only tokens whose access token expired (expiry time at or before now)')
+            [CompletionResult]::new('--valid', '--valid', [CompletionResultType]::ParameterName, 'Only tokens whose access token has not expired (or has no expiry time)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tokenstore;delete' {
@@ -109,7 +110,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
         'tokenstore;purge' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
-            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Delete only expired tokens')
+            [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Delete only dead tokens: access token expired and no refresh or grant token to get a new one (refreshable tokens are kept)')
+            [CompletionResult]::new('--dead', '--dead', [CompletionResultType]::ParameterName, 'Delete only dead tokens: access token expired and no refresh or grant token to get a new one (refreshable tokens are kept)')
+            [CompletionResult]::new('--access-expired', '--access-expired', [CompletionResultType]::ParameterName, 'Delete every token whose access token expired, refreshable ones included (their users must authorise the application again)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be deleted, delete nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')

@@ -347,7 +347,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__list)
-            opts="-h --user --client-id --api-domain --expired --valid --expiring-within --format --json --reveal --store --help"
+            opts="-h --user --client-id --api-domain --expired --valid --state --expiring-within --format --json --reveal --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,6 +363,10 @@ _tokenstore() {
                     ;;
                 --api-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -W "valid refreshable dead" -- "${cur}"))
                     return 0
                     ;;
                 --expiring-within)
@@ -419,7 +423,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__purge)
-            opts="-y -h --expired --dry-run --yes --format --json --reveal --store --help"
+            opts="-y -h --dead --expired --access-expired --dry-run --yes --format --json --reveal --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -82,17 +82,20 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s h -
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l user -d 'Only tokens of this user name' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l client-id -d 'Only tokens of this client id' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l api-domain -d 'Only tokens of this API domain' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l state -d 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)' -r -f -a "valid\t'It has an access token that has not expired (or has no expiry time)'
+refreshable\t'Its access token is expired or missing, but a refresh or grant token can get a new one'
+dead\t'Nothing left to use: no live access token, nothing to refresh with'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expiring-within -d 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 jsonl\t''
 csv\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expired -d 'Only expired tokens (expiry time at or before now)'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l valid -d 'Only tokens not expired (including those without an expiry time)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expired -d 'Only tokens whose access token expired (expiry time at or before now)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l valid -d 'Only tokens whose access token has not expired (or has no expiry time)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l reveal -d 'Show secrets in full instead of masked'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -d 'Delete every token of this user name (log the user out)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l strict -d 'Exit 3 when any id (or the user) has no token'
@@ -102,7 +105,8 @@ json\t''
 jsonl\t''
 csv\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l expired -d 'Delete only expired tokens'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l expired -l dead -d 'Delete only dead tokens: access token expired and no refresh or grant token to get a new one (refreshable tokens are kept)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l access-expired -d 'Delete every token whose access token expired, refreshable ones included (their users must authorise the application again)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l dry-run -d 'List what would be deleted, delete nothing'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l json -d 'Short for --format json'

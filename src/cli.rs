@@ -1,6 +1,6 @@
 //! The command line (clap derive only).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -75,13 +75,9 @@ pub enum Command {
     Info(InfoArgs),
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Jsonl,
-    Csv,
-}
+pub use crate::ops::migrate::OnConflict;
+pub use crate::output::Format;
+use crate::token::TokenState;
 
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
@@ -179,12 +175,16 @@ pub struct ListArgs {
     /// Only tokens of this API domain
     #[arg(long, value_name = "URL")]
     pub api_domain: Option<String>,
-    /// Only expired tokens (expiry time at or before now)
+    /// Only tokens whose access token expired (expiry time at or before now)
     #[arg(long, conflicts_with = "valid")]
     pub expired: bool,
-    /// Only tokens not expired (including those without an expiry time)
+    /// Only tokens whose access token has not expired (or has no expiry time)
     #[arg(long)]
     pub valid: bool,
+    /// Only tokens in this state: valid, refreshable (access token expired,
+    /// a refresh or grant token left) or dead (nothing to refresh with)
+    #[arg(long, value_enum)]
+    pub state: Option<TokenState>,
     /// Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)
     #[arg(long, value_name = "DURATION")]
     pub expiring_within: Option<humantime::Duration>,
@@ -207,9 +207,14 @@ pub struct DeleteArgs {
 
 #[derive(Args, Debug)]
 pub struct PurgeArgs {
-    /// Delete only expired tokens
-    #[arg(long)]
+    /// Delete only dead tokens: access token expired and no refresh or grant token
+    /// to get a new one (refreshable tokens are kept)
+    #[arg(long, visible_alias = "dead", conflicts_with = "access_expired")]
     pub expired: bool,
+    /// Delete every token whose access token expired, refreshable ones included
+    /// (their users must authorise the application again)
+    #[arg(long)]
+    pub access_expired: bool,
     /// List what would be deleted, delete nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -218,16 +223,6 @@ pub struct PurgeArgs {
     pub yes: bool,
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OnConflict {
-    /// Abort before writing anything
-    Fail,
-    /// Keep the target's token
-    Skip,
-    /// Replace the target's token
-    Overwrite,
 }
 
 #[derive(Args, Debug)]

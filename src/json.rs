@@ -8,8 +8,9 @@ use anyhow::{bail, Context, Result};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
+use crate::field::Field;
 use crate::secret::Secret;
-use crate::token::{Token, FIELD_NAMES, SECRET_FIELDS};
+use crate::token::{Token, TokenState};
 
 #[derive(Serialize)]
 pub struct TokenJson<'a> {
@@ -25,6 +26,7 @@ pub struct TokenJson<'a> {
     pub api_domain: Option<&'a str>,
     pub expired: bool,
     pub expires_at: Option<String>,
+    pub state: TokenState,
 }
 
 /// A secret as shown: in full with `reveal`, masked otherwise.
@@ -53,6 +55,7 @@ impl<'a> TokenJson<'a> {
             api_domain: token.api_domain.as_deref(),
             expired: token.is_expired_at(now_ms),
             expires_at: token.expiry_ms().and_then(rfc3339),
+            state: token.state_at(now_ms),
         }
     }
 }
@@ -103,6 +106,8 @@ struct TokenInput {
     _expired: Option<IgnoredAny>,
     #[serde(rename = "expires_at")]
     _expires_at: Option<IgnoredAny>,
+    #[serde(rename = "state")]
+    _state: Option<IgnoredAny>,
 }
 
 impl TokenInput {
@@ -142,12 +147,12 @@ pub fn parse_tokens(text: &str) -> Result<Vec<Token>> {
     let tokens: Vec<Token> = inputs.into_iter().map(TokenInput::into_token).collect();
     for (n, token) in tokens.iter().enumerate() {
         let fields = token.fields();
-        for i in SECRET_FIELDS {
-            if fields[i].is_some_and(looks_masked) {
+        for field in Field::ALL.into_iter().filter(|f| f.is_secret()) {
+            if fields[field.index()].is_some_and(looks_masked) {
                 bail!(
                     "token {} of the input has a masked {}; export with --reveal",
                     n + 1,
-                    FIELD_NAMES[i]
+                    field.name()
                 );
             }
         }

@@ -4,12 +4,16 @@
 
 pub mod cli;
 pub mod commands;
+pub mod field;
 pub mod json;
+pub mod ops;
 pub mod output;
 pub mod secret;
 pub mod store;
 pub mod token;
 pub mod uri;
+
+use store::StoreError;
 
 /// A mistake in how the command was called (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -23,4 +27,21 @@ pub enum Exit {
     Failure = 1,
     Usage = 2,
     NotFound = 3,
+}
+
+/// The one map from an error to its exit code: a mistake in the command
+/// or its input is a usage error (2); everything else is a failure (1).
+pub fn exit_code(error: &anyhow::Error) -> Exit {
+    let usage = error.chain().any(|cause| {
+        cause.downcast_ref::<UsageError>().is_some()
+            || matches!(
+                cause.downcast_ref::<StoreError>(),
+                Some(StoreError::NotSaveable(_))
+            )
+    });
+    if usage {
+        Exit::Usage
+    } else {
+        Exit::Failure
+    }
 }

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tokenstore::{cli::Cli, commands, Exit, UsageError};
+use tokenstore::{cli::Cli, commands, Exit};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -22,11 +22,7 @@ fn main() -> ExitCode {
             // One line, with the cause chain; store errors never hold secrets.
             let message = format!("{e:#}").replace(['\n', '\r'], " ");
             eprintln!("tokenstore: error: {message}");
-            if e.downcast_ref::<UsageError>().is_some() {
-                Exit::Usage
-            } else {
-                Exit::Failure
-            }
+            tokenstore::exit_code(&e)
         }
     };
     ExitCode::from(code as u8)

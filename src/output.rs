@@ -7,11 +7,20 @@ use std::io::Write;
 use anyhow::Result;
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
-use crate::cli::Format;
+use crate::field::Field;
 use crate::json::{show_secret, TokenJson};
-use crate::secret::Secret;
-use crate::store::file::NEW_FILE_HEADER;
+use crate::ops::migrate::{id_list, Report};
 use crate::token::Token;
+use crate::uri::StoreUri;
+
+/// How tokens are printed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
 
 /// How to show tokens.
 #[derive(Clone, Copy)]
@@ -64,7 +73,7 @@ impl<'w> TokenWriter<'w> {
                 let mut csv = csv::WriterBuilder::new()
                     .terminator(csv::Terminator::Any(b'\n'))
                     .from_writer(out);
-                csv.write_record(NEW_FILE_HEADER)?;
+                csv.write_record(Field::ALL.map(Field::new_file_label))?;
                 Sink::Csv { csv }
             }
         };
@@ -97,22 +106,20 @@ impl<'w> TokenWriter<'w> {
                 out.write_all(b"\n")?;
             }
             Sink::Csv { csv } => {
-                fn text(v: &Option<String>) -> Cow<'_, str> {
-                    Cow::Borrowed(v.as_deref().unwrap_or_default())
-                }
-                let secret = |v| show_secret(v, style.reveal).unwrap_or_default();
-                let fields: [Cow<'_, str>; 10] = [
-                    text(&token.id),
-                    text(&token.user_name),
-                    text(&token.client_id),
-                    secret(&token.client_secret),
-                    secret(&token.refresh_token),
-                    secret(&token.access_token),
-                    secret(&token.grant_token),
-                    text(&token.expiry_time),
-                    text(&token.redirect_url),
-                    text(&token.api_domain),
-                ];
+                let values = token.fields();
+                let fields = Field::ALL.map(|f| {
+                    if f.is_secret() {
+                        let secret = match f {
+                            Field::ClientSecret => &token.client_secret,
+                            Field::RefreshToken => &token.refresh_token,
+                            Field::AccessToken => &token.access_token,
+                            _ => &token.grant_token,
+                        };
+                        show_secret(secret, style.reveal).unwrap_or_default()
+                    } else {
+                        Cow::Borrowed(values[f.index()].unwrap_or_default())
+                    }
+                });
                 csv.write_record(fields.iter().map(|f| f.as_bytes()))?;
             }
         }
@@ -160,46 +167,43 @@ pub fn write_one(out: &mut dyn Write, token: &Token, style: Style) -> Result<()>
     Ok(())
 }
 
+/// The table shows every field but the redirect URL.
+fn table_fields() -> impl Iterator<Item = Field> {
+    Field::ALL.into_iter().filter(|f| *f != Field::RedirectUrl)
+}
+
 fn new_table() -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header([
-            "ID",
-            "USER",
-            "CLIENT ID",
-            "CLIENT SECRET",
-            "REFRESH TOKEN",
-            "ACCESS TOKEN",
-            "GRANT TOKEN",
-            "EXPIRES",
-            "API DOMAIN",
-        ]);
+        .set_header(table_fields().map(Field::heading));
     table
 }
 
 fn table_row(token: &Token, style: Style) -> Vec<Cell> {
-    let text = |v: Option<&str>| Cell::new(shorten(v.unwrap_or("-")));
-    let secret =
-        |s: &Option<Secret>| Cell::new(show_secret(s, style.reveal).as_deref().unwrap_or("-"));
-    let expires = Cell::new(describe_expiry(token, style.now_ms));
-    let expires = if style.color && token.is_expired_at(style.now_ms) {
-        expires.fg(Color::Red)
-    } else {
-        expires
-    };
-    vec![
-        text(token.id.as_deref()),
-        text(token.user_name.as_deref()),
-        text(token.client_id.as_deref()),
-        secret(&token.client_secret),
-        secret(&token.refresh_token),
-        secret(&token.access_token),
-        secret(&token.grant_token),
-        expires,
-        text(token.api_domain.as_deref()),
-    ]
+    let values = token.fields();
+    table_fields()
+        .map(|field| {
+            if field == Field::ExpiryTime {
+                let expires = Cell::new(describe_expiry(token, style.now_ms));
+                return if style.color && token.is_expired_at(style.now_ms) {
+                    expires.fg(Color::Red)
+                } else {
+                    expires
+                };
+            }
+            let value = values[field.index()];
+            let shown = match value {
+                None => "-".to_string(),
+                Some(v) if field.is_secret() && !style.reveal => {
+                    crate::secret::Secret::new(v).masked()
+                }
+                Some(v) => shorten(v),
+            };
+            Cell::new(shown)
+        })
+        .collect()
 }
 
 /// Long values (255-character user names) are cut for the table only.
@@ -212,16 +216,76 @@ fn shorten(value: &str) -> String {
     format!("{head}…")
 }
 
-/// Expiry as people read it: "in 42m", "expired 3h ago", "never".
+/// Expiry as people read it, with the state past expiry: "in 42m",
+/// "expired 3h ago (refreshable)", "expired 2d ago (dead)".
 pub fn describe_expiry(token: &Token, now_ms: i64) -> String {
     match (token.expiry_time.as_deref(), token.expiry_ms()) {
         (None, _) => "-".to_string(),
         (Some(raw), None) => format!("? ({raw})"),
-        (Some(_), Some(ms)) if ms <= now_ms => {
-            format!("expired {} ago", rough_duration(now_ms.saturating_sub(ms)))
-        }
+        (Some(_), Some(ms)) if ms <= now_ms => format!(
+            "expired {} ago ({})",
+            rough_duration(now_ms.saturating_sub(ms)),
+            token.state_at(now_ms).name()
+        ),
         (Some(_), Some(ms)) => format!("in {}", rough_duration(ms - now_ms)),
     }
+}
+
+/// The summary of a migration: one line of text, or a JSON object.
+pub fn write_migrate_report(
+    out: &mut dyn Write,
+    report: &Report,
+    from: &StoreUri,
+    to: &StoreUri,
+    json: bool,
+) -> Result<()> {
+    if json {
+        let mut value = serde_json::to_value(report)?;
+        value["source"] = from.to_string().into();
+        value["target"] = to.to_string().into();
+        serde_json::to_writer_pretty(&mut *out, &value)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    let verb = if report.dry_run {
+        "would copy"
+    } else {
+        "copied"
+    };
+    let mut line = format!(
+        "{verb} {} tokens from {from} to {to}: {} identical already",
+        report.copied + report.overwritten,
+        report.identical
+    );
+    if report.overwritten > 0 {
+        line += &format!(", {} overwritten", report.overwritten);
+    }
+    if report.skipped > 0 {
+        line += &format!(", {} conflicting skipped", report.skipped);
+    }
+    if report.dry_run && !report.conflicts.is_empty() {
+        line += &format!(
+            ", {} conflicting (ids {})",
+            report.conflicts.len(),
+            id_list(&report.conflicts)
+        );
+    }
+    if report.deleted_from_source > 0 {
+        line += &format!(", {} deleted from source", report.deleted_from_source);
+    }
+    if report.kept_in_source_changed > 0 {
+        line += &format!(
+            ", {} kept in the source because the application changed them after the copy",
+            report.kept_in_source_changed
+        );
+    }
+    if !report.dry_run {
+        line += "; verified";
+    }
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
 }
 
 /// A duration in its largest one or two units: "42m", "3h 5m", "2d 4h".

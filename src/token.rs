@@ -5,22 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::secret::{exposed, Secret};
 
-/// Field names in store order; the order is part of every store format.
-pub const FIELD_NAMES: [&str; 10] = [
-    "id",
-    "user_name",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "grant_token",
-    "expiry_time",
-    "redirect_url",
-    "api_domain",
-];
-
-/// Positions of the secret fields in [`FIELD_NAMES`].
-pub const SECRET_FIELDS: [usize; 4] = [3, 4, 5, 6];
+use crate::field::Field;
+pub use crate::field::FIELD_NAMES;
 
 /// One stored OAuth token. Every field is optional; `None` is "absent",
 /// which is the same as an empty string or SQL NULL in every store.
@@ -45,6 +31,31 @@ pub fn present(value: Option<String>) -> Option<String> {
 
 fn secret(value: Option<String>) -> Option<Secret> {
     present(value).map(Secret::new)
+}
+
+/// Where a token stands. `expiry_time` is the access token's expiry (an
+/// hour after it was issued); the SDKs get a new access token from the
+/// refresh (or grant) token on the next call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenState {
+    /// It has an access token that has not expired (or has no expiry time).
+    Valid,
+    /// Its access token is expired or missing, but a refresh or grant
+    /// token can get a new one.
+    Refreshable,
+    /// Nothing left to use: no live access token, nothing to refresh with.
+    Dead,
+}
+
+impl TokenState {
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenState::Valid => "valid",
+            TokenState::Refreshable => "refreshable",
+            TokenState::Dead => "dead",
+        }
+    }
 }
 
 /// How `save` and `find` look for an existing token (the SDK's precedence).
@@ -172,6 +183,17 @@ impl Token {
         self.expiry_time.as_deref()?.trim().parse().ok()
     }
 
+    /// Where the token stands at `now_ms`; see [`TokenState`].
+    pub fn state_at(&self, now_ms: i64) -> TokenState {
+        if self.access_token.is_some() && !self.is_expired_at(now_ms) {
+            TokenState::Valid
+        } else if self.refresh_token.is_some() || self.grant_token.is_some() {
+            TokenState::Refreshable
+        } else {
+            TokenState::Dead
+        }
+    }
+
     /// A token is expired when its expiry time is at or before `now_ms`.
     /// A token without a (numeric) expiry time is not expired.
     pub fn is_expired_at(&self, now_ms: i64) -> bool {
@@ -180,18 +202,18 @@ impl Token {
 }
 
 impl<'a> MatchKey<'a> {
-    /// The lookups this key makes, in order of precedence: (field position
-    /// in [`FIELD_NAMES`], wanted value). A match in an earlier lookup wins
-    /// over any match in a later one; within one lookup the lowest id wins.
-    pub fn lookups(&self) -> Vec<(usize, &'a str)> {
+    /// The lookups this key makes, in order of precedence: (field, wanted
+    /// value). A match in an earlier lookup wins over any match in a later
+    /// one; within one lookup the lowest id wins.
+    pub fn lookups(&self) -> Vec<(Field, &'a str)> {
         match *self {
-            MatchKey::Id(id) => vec![(0, id)],
-            MatchKey::UserName(user) => vec![(1, user)],
-            MatchKey::AccessToken(access) => vec![(5, access)],
+            MatchKey::Id(id) => vec![(Field::Id, id)],
+            MatchKey::UserName(user) => vec![(Field::UserName, user)],
+            MatchKey::AccessToken(access) => vec![(Field::AccessToken, access)],
             MatchKey::GrantOrRefresh { grant, refresh } => grant
-                .map(|g| (6, g))
+                .map(|g| (Field::GrantToken, g))
                 .into_iter()
-                .chain(refresh.map(|r| (4, r)))
+                .chain(refresh.map(|r| (Field::RefreshToken, r)))
                 .collect(),
         }
     }
@@ -202,7 +224,7 @@ impl<'a> MatchKey<'a> {
 /// candidate comes with its ten fields and a tag (a row number, or the
 /// token itself) that comes back with the winner.
 pub struct BestMatch<'k, T> {
-    lookups: Vec<(usize, &'k str)>,
+    lookups: Vec<(Field, &'k str)>,
     /// Per lookup, the lowest-id match so far, with its id.
     best: Vec<Option<(T, Option<String>)>>,
 }
@@ -218,7 +240,7 @@ impl<'k, T> BestMatch<'k, T> {
     /// `tag` is called only when the candidate is the best so far.
     pub fn offer(&mut self, fields: [Option<&str>; 10], tag: impl FnOnce() -> T) {
         for (stage, (field, wanted)) in self.lookups.iter().enumerate() {
-            if fields[*field] != Some(*wanted) {
+            if fields[field.index()] != Some(*wanted) {
                 continue;
             }
             let better = match &self.best[stage] {
@@ -238,33 +260,87 @@ impl<'k, T> BestMatch<'k, T> {
     }
 }
 
-/// Id order: numeric ids by value first, then any other ids as strings.
+/// Id order: numeric ids by value first (of any length), then any other
+/// ids as strings.
 pub fn compare_ids(a: Option<&str>, b: Option<&str>) -> Ordering {
-    fn key(id: Option<&str>) -> (bool, u128, &str) {
+    fn key(id: Option<&str>) -> (bool, usize, &str, &str) {
         let id = id.unwrap_or("");
-        match numeric_id(id) {
-            Some(n) => (false, n, id),
-            None => (true, 0, id),
+        match numeric_digits(id) {
+            Some(digits) => (false, digits.len(), digits, id),
+            None => (true, 0, id, id),
         }
     }
     key(a).cmp(&key(b))
 }
 
-/// The value of an id made only of ASCII digits.
-pub fn numeric_id(id: &str) -> Option<u128> {
+/// The significant digits of an id made only of ASCII digits ("0" for
+/// zeros), so that ids of any length compare by value as (length, digits).
+pub fn numeric_digits(id: &str) -> Option<&str> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    id.parse().ok()
+    let trimmed = id.trim_start_matches('0');
+    Some(if trimmed.is_empty() { "0" } else { trimmed })
 }
 
-/// The id for a new token, after the numeric maximum `max` of the ids
-/// there are (0 for none): after "9" comes "10", not "9" again as a string
-/// maximum would give.
+/// The value of an id made only of ASCII digits, when it fits 128 bits.
+pub fn numeric_id(id: &str) -> Option<u128> {
+    numeric_digits(id)?.parse().ok()
+}
+
+/// The largest numeric id seen so far, of any length.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NumericMax(Option<String>);
+
+impl NumericMax {
+    pub fn offer(&mut self, id: Option<&str>) {
+        let Some(digits) = id.and_then(numeric_digits) else {
+            return;
+        };
+        let bigger = match &self.0 {
+            None => true,
+            Some(held) => (digits.len(), digits) > (held.len(), held.as_str()),
+        };
+        if bigger {
+            self.0 = Some(digits.to_string());
+        }
+    }
+}
+
+/// The id for a new token: one more than the largest numeric id (1 when
+/// there is none). Non-numeric ids never count: after "9" comes "10" (a
+/// string maximum would give "9" again), and an id of 40 digits is still a
+/// number, so the next id never falls back to one that exists.
+pub fn next_id_after(max: &NumericMax) -> anyhow::Result<String> {
+    let Some(digits) = &max.0 else {
+        return Ok("1".to_string());
+    };
+    // Decimal increment of a digit string of any length.
+    let mut bytes = digits.clone().into_bytes();
+    let mut i = bytes.len();
+    loop {
+        if i == 0 {
+            bytes.insert(0, b'1');
+            break;
+        }
+        i -= 1;
+        if bytes[i] == b'9' {
+            bytes[i] = b'0';
+        } else {
+            bytes[i] += 1;
+            break;
+        }
+    }
+    Ok(String::from_utf8(bytes).expect("ASCII digits"))
+}
+
+/// The id after a numeric maximum `max` (0 for none).
 pub fn id_after(max: u128) -> anyhow::Result<String> {
-    max.checked_add(1)
-        .map(|n| n.to_string())
-        .ok_or_else(|| anyhow::anyhow!("no numeric id is left after {max}"))
+    let mut held = NumericMax::default();
+    if max > 0 {
+        held.offer(Some(&max.to_string()));
+    }
+    next_id_after(&held)
 }
 
 pub fn now_ms() -> i64 {
@@ -322,15 +398,43 @@ mod tests {
 
     #[test]
     fn ids_are_compared_and_generated_numerically() {
-        let next =
-            |ids: &[&str]| id_after(ids.iter().filter_map(|i| numeric_id(i)).max().unwrap_or(0));
-        assert_eq!(next(&["1", "9"]).unwrap(), "10");
-        assert_eq!(next(&["9", "10", "x99"]).unwrap(), "11");
-        assert_eq!(next(&[]).unwrap(), "1");
-        assert!(next(&[&u128::MAX.to_string()]).is_err());
-        let mut ids = vec!["10", "9", "b", "100", "a", "2"];
+        let next = |ids: &[&str]| {
+            let mut max = NumericMax::default();
+            ids.iter().for_each(|id| max.offer(Some(id)));
+            next_id_after(&max).unwrap()
+        };
+        assert_eq!(next(&["1", "9"]), "10");
+        assert_eq!(next(&["9", "10", "x99", "0099"]), "100");
+        assert_eq!(next(&[]), "1");
+        assert_eq!(next(&["abc", "python_alice_us_prd_0001"]), "1");
+        let huge = "9".repeat(45);
+        assert_eq!(next(&["3", &huge]), format!("1{}", "0".repeat(45)));
+        assert_eq!(
+            next(&[&u128::MAX.to_string()]),
+            "340282366920938463463374607431768211456"
+        );
+        let mut ids = vec![
+            "10",
+            "9",
+            "b",
+            "100",
+            "a",
+            "2",
+            "123456789012345678901234567890123456789012",
+        ];
         ids.sort_by(|a, b| compare_ids(Some(a), Some(b)));
-        assert_eq!(ids, ["2", "9", "10", "100", "a", "b"]);
+        assert_eq!(
+            ids,
+            [
+                "2",
+                "9",
+                "10",
+                "100",
+                "123456789012345678901234567890123456789012",
+                "a",
+                "b"
+            ]
+        );
     }
 
     #[test]

@@ -124,6 +124,16 @@ impl StoreUri {
         }
     }
 
+    /// Whether the store lives only as long as this process (`memory:`,
+    /// an in-memory SQLite database).
+    pub fn lives_in_this_process(&self) -> bool {
+        match self {
+            StoreUri::Memory => true,
+            StoreUri::Sqlite { path, .. } => crate::store::sqlite::is_memory_name(path),
+            _ => false,
+        }
+    }
+
     /// The backend's name, for messages.
     pub fn backend(&self) -> &'static str {
         match self {

@@ -2,6 +2,8 @@
 
 mod common;
 
+use tokenstore::store::TokenStoreExt;
+
 use std::os::unix::fs::PermissionsExt;
 
 use common::{expected, TestEnv};

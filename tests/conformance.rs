@@ -4,7 +4,7 @@
 mod common;
 
 use common::token;
-use tokenstore::store::{self, TokenStore};
+use tokenstore::store::{self, TokenStore, TokenStoreExt};
 use tokenstore::token::Token;
 use tokenstore::uri::StoreUri;
 

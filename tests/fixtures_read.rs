@@ -6,7 +6,7 @@ mod common;
 
 use common::{expected, fixture_path, token, TestEnv};
 use tokenstore::store::file::read_csv;
-use tokenstore::store::{self, TokenStore};
+use tokenstore::store::{self, TokenStore, TokenStoreExt};
 use tokenstore::uri::StoreUri;
 
 fn open(uri: &str) -> Box<dyn TokenStore> {
@@ -93,7 +93,7 @@ fn a_file_written_by_tokenstore_reads_back_identically() {
 }
 
 #[test]
-fn legacy_nine_column_file_is_upgraded_only_when_written() {
+fn legacy_nine_column_file_keeps_its_width() {
     let env = TestEnv::new();
     let path = env.path("legacy.csv");
     let legacy = "\"id\",\"user_mail\",\"client_id\",\"client_secret\",\"refresh_token\",\"access_token\",\"grant_token\",\"expiry_time\",\"redirect_url\"\r\n\
@@ -120,12 +120,21 @@ fn legacy_nine_column_file_is_upgraded_only_when_written() {
             ("access_token", "x"),
         ]))
         .unwrap();
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        "id,user_mail,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url,api_domain\r\n\
-         1,a@example.com,cid,sec,rt,at,,1000,https://cb,\r\n\
-         2,b@example.com,,,,x,,,,\r\n"
-    );
+    let nine_columns = "id,user_mail,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url\r\n\
+         1,a@example.com,cid,sec,rt,at,,1000,https://cb\r\n\
+         2,b@example.com,,,,x,,,\r\n";
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), nine_columns);
+    // A 2.x SDK keeps appending 9-field rows: the file must stay 9 columns,
+    // so a token with an api_domain is refused and nothing is written.
+    let err = open(&uri)
+        .save_token(&token(&[
+            ("user_name", "c@example.com"),
+            ("access_token", "y"),
+            ("api_domain", "https://www.zohoapis.eu"),
+        ]))
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("9-column"), "{err:#}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), nine_columns);
 }
 
 #[test]

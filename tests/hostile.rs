@@ -225,7 +225,10 @@ fn mysql_failures_are_one_clear_line_without_the_password() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("Access denied"), "{err}");
+    assert!(
+        err.contains("access denied: check the user and password"),
+        "{err}"
+    );
     assert!(!err.contains("WRONG-pass-1234"), "{err}");
     // The password from the environment instead of the URI.
     let (head, tail) = base.split_once('@').unwrap();

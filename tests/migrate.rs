@@ -5,7 +5,7 @@ mod common;
 
 use common::{expected, token, TestEnv};
 use serde_json::Value;
-use tokenstore::store::{self, TokenStore};
+use tokenstore::store::{self, TokenStore, TokenStoreExt};
 use tokenstore::token::Token;
 use tokenstore::uri::StoreUri;
 

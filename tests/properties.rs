@@ -5,7 +5,7 @@ mod common;
 
 use proptest::prelude::*;
 use tokenstore::store::file::{read_csv, write_csv, Layout};
-use tokenstore::store::{self, TokenStore};
+use tokenstore::store::{self, TokenStore, TokenStoreExt};
 use tokenstore::token::{compare_ids, Token};
 use tokenstore::uri::StoreUri;
 

@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 
 use super::open_store;
 use crate::cli::DeleteArgs;
+use crate::store::TokenStoreExt;
 use crate::Exit;
 
 pub fn run(store: Option<&str>, args: DeleteArgs) -> Result<Exit> {

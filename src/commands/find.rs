@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use super::{open_store, style, token_from_flags};
 use crate::cli::{FindArgs, FindByIdArgs, OutputArgs};
 use crate::output::write_one;
+use crate::store::TokenStoreExt;
 use crate::token::Token;
 use crate::uri::StoreUri;
 use crate::{Exit, UsageError};

@@ -32,7 +32,7 @@ pub fn run(store: Option<&str>, args: InfoArgs) -> Result<Exit> {
     let (mut tokens, mut expired, mut without_expiry) = (0, 0, 0);
     let mut ids = HashSet::new();
     let mut duplicates = Vec::new();
-    let counted = store.for_each_unordered(&mut |t| {
+    let counted = store.scan(&mut |t| {
         tokens += 1;
         expired += usize::from(t.is_expired_at(now));
         without_expiry += usize::from(t.expiry_ms().is_none());
@@ -44,7 +44,7 @@ pub fn run(store: Option<&str>, args: InfoArgs) -> Result<Exit> {
         Ok(())
     });
     let details = store
-        .details()
+        .describe()
         .with_context(|| format!("cannot inspect {uri}"))?;
     let mut warnings = details.warnings;
     if let Err(e) = &counted {

@@ -4,41 +4,30 @@ use anyhow::{Context, Result};
 
 use super::{open_store, style};
 use crate::cli::ListArgs;
+use crate::ops::select::Filter;
 use crate::output::TokenWriter;
-use crate::token::Token;
 use crate::Exit;
 
 pub fn run(store: Option<&str>, args: ListArgs) -> Result<Exit> {
     let style = style(&args.output);
     let now = style.now_ms;
-    let within_ms = args
-        .expiring_within
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let keep = |t: &Token| {
-        args.user
-            .as_ref()
-            .is_none_or(|u| t.user_name.as_ref() == Some(u))
-            && args
-                .client_id
-                .as_ref()
-                .is_none_or(|c| t.client_id.as_ref() == Some(c))
-            && args
-                .api_domain
-                .as_ref()
-                .is_none_or(|d| t.api_domain.as_ref() == Some(d))
-            && (!args.expired || t.is_expired_at(now))
-            && (!args.valid || !t.is_expired_at(now))
-            && within_ms.is_none_or(|w| {
-                t.expiry_ms()
-                    .is_some_and(|e| e > now && e <= now.saturating_add(w))
-            })
+    let filter = Filter {
+        user: args.user,
+        client_id: args.client_id,
+        api_domain: args.api_domain,
+        expired: args.expired,
+        not_expired: args.valid,
+        state: args.state,
+        expiring_within_ms: args
+            .expiring_within
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
     };
     let (uri, mut store) = open_store(store)?;
     let mut out = super::stdout();
     let mut writer = TokenWriter::new(&mut out, style)?;
     store
-        .for_each_token(&mut |token| {
-            if keep(&token) {
+        .scan_in_id_order(&mut |token| {
+            if filter.keeps(&token, now) {
                 writer.write(&token)?;
             }
             Ok(())

@@ -7,26 +7,30 @@ use anyhow::{bail, Context, Result};
 
 use super::{open_store, style};
 use crate::cli::PurgeArgs;
+use crate::ops::select::PurgeSelection;
 use crate::output::TokenWriter;
+use crate::store::TokenStoreExt;
 use crate::token::{now_ms, Token};
 use crate::{Exit, UsageError};
 
 pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
     let now = now_ms();
-    let expired_only = args.expired;
-    let select = move |t: &Token| !expired_only || t.is_expired_at(now);
-    let what = if args.expired {
-        "expired tokens"
+    let selection = if args.expired {
+        PurgeSelection::Dead
+    } else if args.access_expired {
+        PurgeSelection::AccessExpired
     } else {
-        "tokens"
+        PurgeSelection::All
     };
+    let select = move |t: &Token| selection.picks(t, now);
+    let what = selection.noun();
     let (uri, mut store) = open_store(store)?;
 
     if args.dry_run {
         let mut out = super::stdout();
         let mut writer = TokenWriter::new(&mut out, style(&args.output))?;
         store
-            .for_each_token(&mut |t| if select(&t) { writer.write(&t) } else { Ok(()) })
+            .scan_in_id_order(&mut |t| if select(&t) { writer.write(&t) } else { Ok(()) })
             .with_context(|| format!("cannot read {uri}"))?;
         let n = writer.finish()?;
         eprintln!("dry run: would delete {n} {what} from {uri}");
@@ -43,7 +47,7 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
         }
         let mut count = 0usize;
         store
-            .for_each_unordered(&mut |t| {
+            .scan(&mut |t| {
                 count += usize::from(select(&t));
                 Ok(())
             })
@@ -61,7 +65,7 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
         }
     }
 
-    let deleted = if args.expired {
+    let deleted = if selection != PurgeSelection::All {
         store.delete_matching(&select).map(|gone| gone.len())
     } else {
         store.delete_tokens()

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use super::{open_store, style, token_from_flags};
 use crate::cli::SaveArgs;
 use crate::output::{write_one, TokenWriter};
+use crate::store::TokenStoreExt;
 use crate::token::{now_ms, present, Token};
 use crate::{json, Exit, UsageError};
 

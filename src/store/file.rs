@@ -8,24 +8,26 @@
 //! torn file and a crash never leaves half of one.
 
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result};
 
-use super::absolute;
-use super::table::{Row, TokenTable};
-use super::{
-    create_private_file, create_private_parent, permission_warning, upsert, Bulk, Details, Rows,
-    TokenStore,
-};
-use crate::token::{BestMatch, MatchKey, Token, FIELD_NAMES};
+use super::fsutil::{self, CreatedFolders, Stamp, WriterLock};
+use super::table::{Row, TableSink, TableTx, TokenTable};
+use super::{absolute, permission_warning, Details, StoreError, TokenStore, WriteTx};
+use crate::field::Field;
+use crate::token::{BestMatch, MatchKey, Token};
 
-/// The header of a new file: the Python SDK 8.0 labels, which are the
-/// field names but for `redirect_uri`.
+/// The header of a new file: the Python SDK 8.0 labels.
 pub const NEW_FILE_HEADER: [&str; 10] = {
-    let mut labels = FIELD_NAMES;
-    labels[8] = "redirect_uri";
+    let mut labels = [""; 10];
+    let mut i = 0;
+    while i < 10 {
+        labels[i] = Field::ALL[i].new_file_label();
+        i += 1;
+    }
     labels
 };
 
@@ -34,7 +36,8 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// How an existing file is laid out, so that a rewrite keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
-    /// The header labels as found (9 or 10 of them).
+    /// The header labels as found (9 or 10 of them); the file keeps its
+    /// width: a 9-column (SDK 2.x) file is written with 9 columns.
     pub labels: Vec<String>,
     /// Whether the header line ends in CRLF (otherwise LF).
     pub crlf: bool,
@@ -52,17 +55,6 @@ impl Default for Layout {
     }
 }
 
-impl Layout {
-    /// The ten labels written back: a 9-column file gains `api_domain`.
-    fn labels_to_write(&self) -> Vec<&str> {
-        let mut labels: Vec<&str> = self.labels.iter().map(String::as_str).collect();
-        if labels.len() == 9 {
-            labels.push(FIELD_NAMES[9]);
-        }
-        labels
-    }
-}
-
 /// What a read of the file found.
 pub struct Contents {
     /// `None` when the file is missing or empty.
@@ -70,6 +62,13 @@ pub struct Contents {
     /// Rows in file order.
     pub tokens: Vec<Token>,
 }
+
+/// How often, and after what pauses, a file that looks half-written is
+/// read again before tokenstore believes it (about 0.6 s in all).
+const SETTLE_PAUSES_MS: [u64; 8] = [5, 10, 20, 40, 80, 120, 150, 200];
+
+/// Attempts at a whole read-change-write when the file changes under it.
+pub(crate) const WRITE_ATTEMPTS: usize = 5;
 
 pub struct FileStore {
     path: PathBuf,
@@ -80,118 +79,254 @@ impl FileStore {
         FileStore { path }
     }
 
-    /// Reads the whole file; a missing file is an empty store.
-    fn read(&self) -> Result<(Option<Layout>, Vec<Row>)> {
-        let mut rows = Vec::new();
-        let layout = self.scan(&mut |row| {
-            rows.push(row);
-            Ok(())
-        })?;
-        Ok((layout, rows))
-    }
-
     /// Streams the file's rows to `visit`; a missing file has none.
-    fn scan(&self, visit: &mut dyn FnMut(Row) -> Result<()>) -> Result<Option<Layout>> {
-        let file = match File::open(&self.path) {
+    fn stream(&self, visit: &mut dyn FnMut(Row) -> Result<()>) -> Result<Option<Layout>> {
+        let path = fsutil::resolve_store_path(&self.path)?;
+        wait_until_settled(&path);
+        let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
                 return Err(e).with_context(|| format!("cannot open {}", self.path.display()))
             }
         };
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            bail!("{} is a folder, not a file", self.path.display());
-        }
         scan_rows(BufReader::with_capacity(1 << 16, file), visit)
             .with_context(|| format!("cannot read {}", self.path.display()))
     }
+}
 
-    fn lock_path(&self) -> PathBuf {
-        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
-        name.push(".lock");
-        self.path.with_file_name(name)
-    }
-
-    /// Takes the exclusive lock that serialises writers between processes.
-    fn lock(&self) -> Result<File> {
-        let lock_path = self.lock_path();
-        create_private_file(&lock_path)?;
-        let lock = fs::OpenOptions::new()
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
-        Ok(lock)
-    }
-
-    /// Read, change and atomically rewrite the file under the lock. `change`
-    /// returns its result and whether it changed anything; nothing is written
-    /// when it did not, or when it failed.
-    fn modify<T>(
-        &mut self,
-        change: impl FnOnce(&mut TokenTable) -> Result<(T, bool)>,
-    ) -> Result<T> {
-        let _lock = self.lock()?;
-        let (layout, rows) = self.read()?;
-        let mut table = TokenTable::from_rows(rows);
-        let (result, changed) = change(&mut table)?;
-        if changed {
-            self.write(&layout.unwrap_or_default(), table.rows())?;
+/// An SDK FileStore rewrites its file in place (truncate, then write),
+/// without a lock. A file that is empty, has no complete header line, or
+/// (for the CRLF layout, which always ends in a newline) ends mid-line, may
+/// be caught mid-rewrite: wait a little (bounded) until it looks whole.
+fn wait_until_settled(path: &Path) {
+    for pause in SETTLE_PAUSES_MS {
+        match fs::read(path) {
+            Ok(bytes) if looks_half_written(&bytes) => {
+                std::thread::sleep(Duration::from_millis(pause))
+            }
+            _ => return,
         }
-        Ok(result)
     }
+}
 
-    /// Atomically replaces the file: temp file beside it, fsync, rename.
-    fn write(&self, layout: &Layout, rows: &[Row]) -> Result<()> {
-        let shown = self.path.display();
-        create_private_parent(&self.path)?;
-        let dir = match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
+fn looks_half_written(bytes: &[u8]) -> bool {
+    let Some(first_newline) = bytes.iter().position(|&b| b == b'\n') else {
+        return true; // empty, or no complete header line
+    };
+    let crlf = first_newline > 0 && bytes[first_newline - 1] == b'\r';
+    crlf && !bytes.ends_with(b"\n")
+}
+
+/// Reads the whole file for a write, until two looks agree and it does
+/// not look half-written (bounded); returns its layout, rows and stamp.
+fn read_for_write(path: &Path) -> Result<(Option<Layout>, Vec<Row>, Stamp)> {
+    let mut pauses = SETTLE_PAUSES_MS.iter();
+    loop {
+        let before = Stamp::of(path);
+        let bytes = match fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        // tempfile creates the file 0600, which is what a new store gets.
-        let temp = tempfile::Builder::new()
-            .prefix(".tokenstore-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        let mut out = BufWriter::with_capacity(1 << 16, temp.as_file());
-        write_rows(&mut out, layout, rows.iter().map(Row::fields_or_empty))
-            .with_context(|| format!("cannot write {shown}"))?;
-        out.flush()
-            .with_context(|| format!("cannot write {shown}"))?;
-        drop(out);
-        keep_owner_and_mode(&self.path, temp.path())?;
-        temp.as_file()
-            .sync_all()
-            .with_context(|| format!("cannot sync {shown}"))?;
-        temp.persist(&self.path)
-            .map_err(|e| e.error)
-            .with_context(|| format!("cannot replace {shown}"))?;
-        // Make the rename itself durable.
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
+        let stable = Stamp::of(path) == before;
+        let parsed = match &bytes {
+            None => Ok((None, Vec::new())),
+            Some(bytes) => {
+                let mut rows = Vec::new();
+                scan_rows(&bytes[..], &mut |row| {
+                    rows.push(row);
+                    Ok(())
+                })
+                .map(|layout| (layout, rows))
+            }
+        };
+        let suspicious =
+            !stable || parsed.is_err() || bytes.as_deref().is_some_and(looks_half_written);
+        match pauses.next() {
+            Some(pause) if suspicious => std::thread::sleep(Duration::from_millis(*pause)),
+            _ => {
+                let (layout, rows) =
+                    parsed.with_context(|| format!("cannot read {}", path.display()))?;
+                return Ok((layout, rows, before));
+            }
         }
+    }
+}
+
+/// Writes the transaction's table over the file when it commits.
+struct FileSink {
+    /// The resolved path (a symlink's target).
+    path: PathBuf,
+    layout: Layout,
+    /// The file as read; the write is refused if it changed since.
+    read_stamp: Stamp,
+    /// Rows the file had before; later ones were added by this write.
+    existing_slots: usize,
+    lock: Option<WriterLock>,
+    folders: CreatedFolders,
+}
+
+impl FileSink {
+    fn release(&mut self) {
+        if let Some(lock) = self.lock.take() {
+            lock.release(&self.path);
+        }
+    }
+}
+
+impl TableSink for FileSink {
+    fn commit(mut self: Box<Self>, mut table: TokenTable) -> Result<()> {
+        // Existing rows keep their place; added ones follow in id order.
+        table.sort_from(self.existing_slots);
+        let layout = self.layout.clone();
+        let read_stamp = self.read_stamp.clone();
+        let path = self.path.clone();
+        let written = fsutil::replace_file(
+            &path,
+            |out| write_rows(out, &layout, table.rows().map(Row::fields_or_empty)),
+            || {
+                if Stamp::of(&path) != read_stamp {
+                    return Err(StoreError::Changed(format!(
+                        "{} changed while tokenstore was writing it (an application saved \
+                         meanwhile); nothing was written",
+                        path.display()
+                    ))
+                    .into());
+                }
+                Ok(())
+            },
+        );
+        match written {
+            Ok(()) => self.folders.keep(),
+            Err(_) => self.folders.remove(),
+        }
+        self.release();
+        written
+    }
+
+    fn abort(mut self: Box<Self>) -> Result<()> {
+        self.release();
+        self.folders.remove();
         Ok(())
     }
 }
 
-/// Gives the replacement file the mode (and, where allowed, the owner) of
-/// the file it replaces.
-fn keep_owner_and_mode(original: &Path, replacement: &Path) -> Result<()> {
-    let Ok(meta) = fs::metadata(original) else {
-        return Ok(());
-    };
-    fs::set_permissions(replacement, meta.permissions())
-        .with_context(|| format!("cannot set the mode of {}", replacement.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        // Only root may give a file away; for others it is already theirs.
-        let _ = std::os::unix::fs::chown(replacement, Some(meta.uid()), Some(meta.gid()));
+impl TokenStore for FileStore {
+    fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        self.stream(&mut |row| visit(row.to_token())).map(|_| ())
     }
-    Ok(())
+
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        // Streams the file; only a better candidate is turned into a token.
+        let mut best = BestMatch::new(key);
+        self.stream(&mut |row| {
+            best.offer(row.fields(), || row.to_token());
+            Ok(())
+        })?;
+        Ok(best.finish())
+    }
+
+    fn begin_write(&mut self) -> Result<Box<dyn WriteTx + '_>> {
+        let path = fsutil::resolve_store_path(&self.path)?;
+        fsutil::refuse_hard_links(&path)?;
+        let mut folders = CreatedFolders::default();
+        folders.create_parents(&path)?;
+        let lock = match WriterLock::acquire(&path) {
+            Ok(lock) => lock,
+            Err(e) => {
+                folders.remove();
+                return Err(e);
+            }
+        };
+        let (layout, rows, read_stamp) = match read_for_write(&path) {
+            Ok(read) => read,
+            Err(e) => {
+                lock.release(&path);
+                folders.remove();
+                return Err(e);
+            }
+        };
+        let table = TokenTable::from_rows(rows);
+        let sink = FileSink {
+            path,
+            layout: layout.unwrap_or_default(),
+            read_stamp,
+            existing_slots: table.slots(),
+            lock: Some(lock),
+            folders,
+        };
+        Ok(Box::new(TableTx::new(table, Box::new(sink))))
+    }
+
+    fn identity(&mut self) -> Result<Option<String>> {
+        let path = fsutil::resolve_store_path(&self.path)?;
+        Ok(Some(match Stamp::of(&path).identity() {
+            Some(inode) => format!("file {inode}"),
+            None => format!("file {}", absolute(&path).display()),
+        }))
+    }
+
+    fn describe(&mut self) -> Result<Details> {
+        let mut details = Details::default();
+        details
+            .facts
+            .push(("file".into(), absolute(&self.path).display().to_string()));
+        details.warnings.extend(permission_warning(&self.path));
+        // A malformed file is reported by `info` itself, as it counts.
+        let mut rows = Vec::new();
+        let Ok(layout) = self.stream(&mut |row| {
+            rows.push(row);
+            Ok(())
+        }) else {
+            return Ok(details);
+        };
+        let Some(layout) = layout else {
+            details.facts.push((
+                "layout".into(),
+                "no file yet (created on the first save)".into(),
+            ));
+            return Ok(details);
+        };
+        details
+            .facts
+            .push(("header".into(), layout.labels.join(",")));
+        details
+            .facts
+            .push(("columns".into(), layout.labels.len().to_string()));
+        let ends = if layout.crlf { "CRLF" } else { "LF" };
+        details.facts.push(("lines".into(), ends.into()));
+        if layout.labels.len() == 9 {
+            details.warnings.push(
+                "9-column (SDK 2.x) file: it stays 9 columns, so tokens with an api_domain \
+                 cannot be saved into it"
+                    .into(),
+            );
+        }
+        if layout.crlf {
+            details.warnings.push(
+                "CRLF line ends: the Node, C# and Scala SDKs split lines naively and may misread them"
+                    .into(),
+            );
+        }
+        if layout.bom {
+            details.warnings.push(
+                "the file starts with a UTF-8 byte order mark, which some SDKs misread".into(),
+            );
+        }
+        let broken: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.fields_or_empty().iter().any(|v| v.contains(['\n', '\r'])))
+            .filter_map(Row::id)
+            .collect();
+        if !broken.is_empty() {
+            details.warnings.push(format!(
+                "tokens {} hold line breaks in a value: SDKs that split lines naively misread them",
+                broken.join(", ")
+            ));
+        }
+        Ok(details)
+    }
 }
 
 /// Parses a FileStore: header, then rows of the header's width (9 or 10).
@@ -235,25 +370,27 @@ pub(crate) fn scan_rows<R: Read>(
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => bail!(
-                "line {}: {}",
-                error_line(&e).unwrap_or(line),
-                csv_reason(&e)
-            ),
+            Err(e) => return Err(corrupt(error_line(&e).unwrap_or(line), &csv_reason(&e))),
         }
         let line = record.position().map_or(line, |p| p.line());
         let fields = text_fields(&record, layout.is_none() && bom)
-            .map_err(|reason| anyhow!("line {line}: {reason}"))?;
+            .map_err(|reason| corrupt(line, &reason))?;
         match &layout {
             None => {
                 if fields.len() != 9 && fields.len() != 10 {
-                    bail!(
-                        "line {line}: the header has {} columns, expected 10 (or 9 in 2.x/4.x stores)",
-                        fields.len()
-                    );
+                    return Err(corrupt(
+                        line,
+                        &format!(
+                            "the header has {} columns, expected 10 (or 9 in 2.x stores)",
+                            fields.len()
+                        ),
+                    ));
                 }
                 if !fields.first[0].trim().eq_ignore_ascii_case("id") {
-                    bail!("line {line}: expected a header line starting with `id`; this is not a token file");
+                    return Err(corrupt(
+                        line,
+                        "expected a header line starting with `id`; this is not a token file",
+                    ));
                 }
                 layout = Some(Layout {
                     labels: fields.iter().map(|f| f.to_string()).collect(),
@@ -262,12 +399,14 @@ pub(crate) fn scan_rows<R: Read>(
                 });
             }
             Some(l) => {
-                if fields.len() != l.labels.len() {
-                    bail!(
-                        "line {line}: {} fields, expected {} like the header",
-                        fields.len(),
-                        l.labels.len()
-                    );
+                // A 2.x SDK appends 9-field rows even to a 10-column file:
+                // they are read as it reads them, api_domain absent.
+                let width = l.labels.len();
+                if fields.len() != width && !(width == 10 && fields.len() == 9) {
+                    return Err(corrupt(
+                        line,
+                        &format!("{} fields, expected {width} like the header", fields.len()),
+                    ));
                 }
                 // Scala's FileStore writes the literal `null` for absent.
                 let mut values = fields.first;
@@ -279,6 +418,10 @@ pub(crate) fn scan_rows<R: Read>(
         }
     }
     Ok(layout)
+}
+
+fn corrupt(line: u64, reason: &str) -> anyhow::Error {
+    StoreError::Corrupt(format!("line {line}: {reason}")).into()
 }
 
 fn error_line(e: &csv::Error) -> Option<u64> {
@@ -334,11 +477,11 @@ impl<'r> TextFields<'r> {
 
 /// Writes a FileStore: the layout's header, then ten fields a row, quoting
 /// only what needs it (RFC 4180), with the layout's line ending.
-pub fn write_csv<W: Write>(out: &mut W, layout: &Layout, tokens: &[Token]) -> Result<()> {
+pub fn write_csv<W: Write + ?Sized>(out: &mut W, layout: &Layout, tokens: &[Token]) -> Result<()> {
     write_rows(out, layout, tokens.iter().map(Token::fields_or_empty))
 }
 
-fn write_rows<'a, W: Write>(
+fn write_rows<'a, W: Write + ?Sized>(
     out: &mut W,
     layout: &Layout,
     rows: impl Iterator<Item = [&'a str; 10]>,
@@ -355,172 +498,29 @@ fn write_rows<'a, W: Write>(
         .terminator(terminator)
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(out);
-    writer.write_record(layout.labels_to_write())?;
+    let width = layout.labels.len();
+    writer.write_record(&layout.labels)?;
     for fields in rows {
         // The SDKs (and this reader) take a NUL byte to mean "not text".
         if fields.iter().any(|f| f.contains('\0')) {
-            bail!(
+            return Err(StoreError::Refused(format!(
                 "token {} holds a NUL character, which a token file cannot hold",
                 fields[0]
-            );
+            ))
+            .into());
         }
-        writer.write_record(fields)?;
+        if width == 9 && !fields[9].is_empty() {
+            return Err(StoreError::Refused(format!(
+                "token {} has an api_domain, which this 9-column (SDK 2.x) file cannot hold; \
+                 nothing was written",
+                fields[0]
+            ))
+            .into());
+        }
+        writer.write_record(&fields[..width])?;
     }
     writer.flush()?;
     Ok(())
-}
-
-/// The file read under the lock; written back on commit.
-struct FileBulk<'s> {
-    store: &'s FileStore,
-    _lock: File,
-    layout: Layout,
-    table: TokenTable,
-    /// Rows the file had before; later rows were added by this write.
-    existing_rows: usize,
-}
-
-impl Bulk for FileBulk<'_> {
-    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>> {
-        ids.iter()
-            .filter_map(|id| self.table.find(&MatchKey::Id(id)).transpose())
-            .collect()
-    }
-
-    fn put(&mut self, tokens: &[Token]) -> Result<()> {
-        self.table.put(tokens)
-    }
-
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        // Existing rows keep their place; added ones follow in id order.
-        self.table.sort_from(self.existing_rows);
-        self.store.write(&self.layout, self.table.rows())
-    }
-}
-
-impl TokenStore for FileStore {
-    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
-        let lock = self.lock()?;
-        let (layout, rows) = self.read()?;
-        Ok(Box::new(FileBulk {
-            store: self,
-            _lock: lock,
-            layout: layout.unwrap_or_default(),
-            existing_rows: rows.len(),
-            table: TokenTable::from_rows(rows),
-        }))
-    }
-
-    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
-        self.modify(|table| {
-            let saved = tokens
-                .iter()
-                .map(|t| upsert(table, t))
-                .collect::<Result<Vec<_>>>()?;
-            Ok((saved, true))
-        })
-    }
-
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        // Streams the file; only a better candidate is turned into a token.
-        let mut best = BestMatch::new(key);
-        self.scan(&mut |row| {
-            best.offer(row.fields(), || row.to_token());
-            Ok(())
-        })?;
-        Ok(best.finish())
-    }
-
-    fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        let (_, rows) = self.read()?;
-        TokenTable::from_rows(rows)
-            .sorted()
-            .into_iter()
-            .try_for_each(visit)
-    }
-
-    fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        self.scan(&mut |row| visit(row.to_token())).map(|_| ())
-    }
-
-    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
-        self.modify(|table| {
-            let removed = table.remove(ids);
-            let changed = !removed.is_empty();
-            Ok((removed, changed))
-        })
-    }
-
-    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>> {
-        self.modify(|table| {
-            let gone = table.remove_where(select);
-            let changed = !gone.is_empty();
-            Ok((gone, changed))
-        })
-    }
-
-    fn delete_tokens(&mut self) -> Result<usize> {
-        self.modify(|table| {
-            let n = table.clear();
-            Ok((n, n > 0))
-        })
-    }
-
-    fn details(&mut self) -> Result<Details> {
-        let mut details = Details::default();
-        details
-            .facts
-            .push(("file".into(), absolute(&self.path).display().to_string()));
-        details.warnings.extend(permission_warning(&self.path));
-        // A malformed file is reported by `info` itself, as it counts.
-        let Ok((layout, rows)) = self.read() else {
-            return Ok(details);
-        };
-        let Some(layout) = layout else {
-            details.facts.push((
-                "layout".into(),
-                "no file yet (created on the first save)".into(),
-            ));
-            return Ok(details);
-        };
-        details
-            .facts
-            .push(("header".into(), layout.labels.join(",")));
-        details
-            .facts
-            .push(("columns".into(), layout.labels.len().to_string()));
-        let ends = if layout.crlf { "CRLF" } else { "LF" };
-        details.facts.push(("lines".into(), ends.into()));
-        if layout.labels.len() == 9 {
-            details.warnings.push(
-                "9-column (SDK 2.x/4.x) file: it gains the api_domain column on the next write"
-                    .into(),
-            );
-        }
-        if layout.crlf {
-            details.warnings.push(
-                "CRLF line ends: the Node, C# and Scala SDKs split lines naively and may misread them"
-                    .into(),
-            );
-        }
-        if layout.bom {
-            details.warnings.push(
-                "the file starts with a UTF-8 byte order mark, which some SDKs misread".into(),
-            );
-        }
-        let broken: Vec<&str> = rows
-            .iter()
-            .filter(|r| r.fields_or_empty().iter().any(|v| v.contains(['\n', '\r'])))
-            .filter_map(Row::id)
-            .collect();
-        if !broken.is_empty() {
-            details.warnings.push(format!(
-                "tokens {} hold line breaks in a value: SDKs that split lines naively misread them",
-                broken.join(", ")
-            ));
-        }
-        Ok(details)
-    }
 }
 
 #[cfg(test)]

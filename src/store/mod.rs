@@ -1,4 +1,13 @@
-//! The `TokenStore` trait, its shared upsert rules, and `open` by URI.
+//! The store layer: the small [`TokenStore`] trait each backend
+//! implements, the [`WriteTx`] every write goes through, and the six
+//! operations written once on top of them ([`TokenStoreExt`]).
+//!
+//! A backend implements reading (`scan`, `find`), `describe`, and one
+//! write transaction. Everything that changes a store — save, delete,
+//! purge, `save --input`, migrate — opens a [`WriteTx`], does its work, and
+//! either commits it or aborts it. Abort (also the `Drop` fallback) leaves
+//! the store exactly as it was, including removing a file, database file or
+//! table that the transaction created.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,7 +17,9 @@ use anyhow::{Context, Result};
 use crate::token::{MatchKey, Token};
 use crate::uri::StoreUri;
 
+pub mod error;
 pub mod file;
+mod fsutil;
 pub mod memory;
 #[cfg(feature = "mysql")]
 pub mod mysql;
@@ -16,10 +27,121 @@ mod sql;
 pub mod sqlite;
 mod table;
 
-/// The six operations of a token store (the Zoho SDK's `TokenStore`), plus
-/// the bulk forms that `save --input`, `purge` and `migrate` need to be
-/// all-or-nothing.
+pub use error::StoreError;
+
+/// What a backend must implement. The six operations of the SDK's
+/// `TokenStore` are built on it once, in [`TokenStoreExt`]; backends do not
+/// write them again.
 pub trait TokenStore {
+    /// Calls `visit` for every token, in whatever order is cheapest.
+    fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()>;
+
+    /// Calls `visit` for every token in id order (numeric ids by value,
+    /// then the others as strings). The default holds every token to sort
+    /// them; SQL backends let the database sort.
+    fn scan_in_id_order(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        let mut all = Vec::new();
+        self.scan(&mut |t| {
+            all.push(t);
+            Ok(())
+        })?;
+        all.sort_by(|a, b| crate::token::compare_ids(a.id.as_deref(), b.id.as_deref()));
+        all.into_iter().try_for_each(visit)
+    }
+
+    /// The token a match key selects (see [`crate::token::BestMatch`]).
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>>;
+
+    /// Opens the one write transaction. Until `commit`, nothing is visible
+    /// to other readers; `abort` (or dropping it) undoes everything.
+    fn begin_write(&mut self) -> Result<Box<dyn WriteTx + '_>>;
+
+    /// Facts and warnings about the store for `info`, beyond its tokens.
+    fn describe(&mut self) -> Result<Details>;
+
+    /// What makes this store the same as another reached by another name
+    /// (device and inode of a file, a server's own identity plus table),
+    /// or `None` for a store that lives only in this process.
+    fn identity(&mut self) -> Result<Option<String>> {
+        Ok(None)
+    }
+}
+
+/// One write transaction. Reads inside it see its own writes; the rows it
+/// reads are held (locked) until it ends, so a decision taken on them
+/// stays true until `commit`.
+pub trait WriteTx {
+    /// The token a match key selects, as this transaction sees the store.
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>>;
+    /// The tokens with these ids (compared exactly), in any order.
+    fn get(&mut self, ids: &[String]) -> Result<Vec<Token>>;
+    /// Every token, in any order.
+    fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()>;
+    /// Adds tokens with new ids; an id that is already there is an error.
+    fn insert(&mut self, tokens: &[Token]) -> Result<()>;
+    /// Replaces the token with the same id, which must be there.
+    fn update(&mut self, token: &Token) -> Result<()>;
+    /// Removes the token with exactly this id; false when there was none.
+    fn remove(&mut self, id: &str) -> Result<bool>;
+    /// Removes every token; returns how many there were.
+    fn remove_all(&mut self) -> Result<usize>;
+    /// The id for a new token: the numeric maximum plus one.
+    fn next_id(&mut self) -> Result<String>;
+    /// Makes every change visible at once, or none of them.
+    fn commit(self: Box<Self>) -> Result<()>;
+    /// Undoes everything, including creating the store.
+    fn abort(self: Box<Self>) -> Result<()>;
+}
+
+/// What `info` reports about a store besides counting its tokens.
+#[derive(Debug, Default)]
+pub struct Details {
+    /// (label, value) pairs, e.g. ("header", "id,user_name,...").
+    pub facts: Vec<(String, String)>,
+    /// Things a careful operator wants to know.
+    pub warnings: Vec<String>,
+}
+
+/// Runs `work` in one write transaction: committed when it succeeds,
+/// aborted when it fails (the store is then left exactly as it was). When
+/// the store changed under the transaction (an application rewrote the
+/// file), the whole read-change-write runs again, a few times at most.
+pub fn in_transaction<S, T>(
+    store: &mut S,
+    mut work: impl FnMut(&mut dyn WriteTx) -> Result<T>,
+) -> Result<T>
+where
+    S: TokenStore + ?Sized,
+{
+    let mut attempt = 1;
+    loop {
+        let mut tx = store.begin_write()?;
+        let outcome = match work(tx.as_mut()) {
+            Ok(value) => tx.commit().map(|()| value),
+            Err(e) => {
+                // The work's error is the one to report; an abort failure
+                // is added to it rather than hiding it.
+                return Err(match tx.abort() {
+                    Ok(()) => e,
+                    Err(abort) => e.context(format!("and undoing the write failed: {abort:#}")),
+                });
+            }
+        };
+        match outcome {
+            Err(e)
+                if attempt < file::WRITE_ATTEMPTS
+                    && matches!(e.downcast_ref(), Some(StoreError::Changed(_))) =>
+            {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The six operations (and their bulk forms), written once over the
+/// required core. Implementors must not write these themselves.
+pub trait TokenStoreExt: TokenStore {
     /// save_token: upsert by the SDK's matching rules; returns the saved token.
     fn save_token(&mut self, token: &Token) -> Result<Token> {
         let mut saved = self.save_tokens(std::slice::from_ref(token))?;
@@ -27,10 +149,18 @@ pub trait TokenStore {
     }
 
     /// Many `save_token`s in one transaction: all are saved or none.
-    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>>;
-
-    /// The token a match key selects (see [`crate::token::BestMatch`]).
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>>;
+    /// Every saved token is read back before commit.
+    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
+        tokens.iter().try_for_each(saveable)?;
+        in_transaction(self, |tx| {
+            let saved = tokens
+                .iter()
+                .map(|t| upsert(tx, t))
+                .collect::<Result<Vec<_>>>()?;
+            verify_written(tx, &saved)?;
+            Ok(saved)
+        })
+    }
 
     /// find_token: the first token the query matches, by the rules of save.
     fn find_token(&mut self, query: &Token) -> Result<Option<Token>> {
@@ -48,117 +178,157 @@ pub trait TokenStore {
     /// get_tokens: every token, in id order.
     fn get_tokens(&mut self) -> Result<Vec<Token>> {
         let mut all = Vec::new();
-        self.for_each_token(&mut |t| {
+        self.scan_in_id_order(&mut |t| {
             all.push(t);
             Ok(())
         })?;
         Ok(all)
     }
 
-    /// get_tokens without holding them all: calls `visit` for each token,
-    /// in id order where the backend can sort cheaply.
-    fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()>;
-
-    /// Like `for_each_token`, in whatever order is cheapest (a file store
-    /// streams its rows without holding them to sort them).
-    fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        self.for_each_token(visit)
-    }
-
-    /// delete_token for many ids in one transaction; returns the ids deleted.
-    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>>;
-
     /// delete_token: true when a token with this id was removed.
     fn delete_token(&mut self, id: &str) -> Result<bool> {
         Ok(!self.delete_ids(&[id.to_string()])?.is_empty())
     }
 
+    /// delete_token for many ids in one transaction; returns the ids deleted.
+    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
+        in_transaction(self, |tx| {
+            let mut deleted = Vec::new();
+            for id in ids {
+                if tx.remove(id)? {
+                    deleted.push(id.clone());
+                }
+            }
+            Ok(deleted)
+        })
+    }
+
     /// Deletes, in one transaction, every token `select` picks (judged
-    /// under the write lock, so a token changed meanwhile is judged as it
-    /// now is); returns the deleted tokens.
-    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>>;
+    /// inside the transaction, so a token changed meanwhile is judged as
+    /// it now is); returns the deleted tokens.
+    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>> {
+        in_transaction(self, |tx| {
+            let mut gone = Vec::new();
+            tx.scan(&mut |t| {
+                if select(&t) {
+                    gone.push(t);
+                }
+                Ok(())
+            })?;
+            for token in &gone {
+                tx.remove(token.id.as_deref().unwrap_or_default())?;
+            }
+            Ok(gone)
+        })
+    }
 
     /// delete_tokens: removes every token; returns how many there were.
-    fn delete_tokens(&mut self) -> Result<usize>;
-
-    /// Starts a bulk write: everything put through it lands at `commit`, in
-    /// one transaction (or one atomic file replace), or not at all.
-    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>>;
+    fn delete_tokens(&mut self) -> Result<usize> {
+        in_transaction(self, |tx| tx.remove_all())
+    }
 
     /// Writes tokens exactly as given, ids included, replacing any token
-    /// with the same id; all or nothing.
+    /// with the same id; all or nothing, read back before commit.
     fn put_tokens(&mut self, tokens: &[Token]) -> Result<()> {
-        let mut bulk = self.bulk()?;
-        bulk.put(tokens)?;
-        bulk.commit()
-    }
-
-    /// Facts and warnings about the store for `info`, beyond its tokens.
-    fn details(&mut self) -> Result<Details> {
-        Ok(Details::default())
+        in_transaction(self, |tx| {
+            put(tx, tokens)?;
+            verify_written(tx, tokens)
+        })
     }
 }
 
-/// What `info` reports about a store besides counting its tokens.
-#[derive(Debug, Default)]
-pub struct Details {
-    /// (label, value) pairs, e.g. ("header", "id,user_name,...").
-    pub facts: Vec<(String, String)>,
-    /// Things a careful operator wants to know.
-    pub warnings: Vec<String>,
-}
-
-/// An open bulk write (see [`TokenStore::bulk`]). Dropping it without
-/// `commit` discards everything put through it.
-pub trait Bulk {
-    /// The tokens with these ids, as the store holds them inside this write.
-    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>>;
-    /// Writes tokens exactly, ids included, replacing same-id tokens.
-    fn put(&mut self, tokens: &[Token]) -> Result<()>;
-    fn commit(self: Box<Self>) -> Result<()>;
-}
-
-/// The row access that the upsert rules need; each backend provides it
-/// inside its own transaction, so the rules live in one place.
-pub(crate) trait Rows {
-    /// The first token (in id order) that `key` matches.
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>>;
-    /// Replaces the token with the same id.
-    fn update(&mut self, token: &Token) -> Result<()>;
-    fn insert(&mut self, token: &Token) -> Result<()>;
-    /// The numeric maximum id plus one.
-    fn next_id(&mut self) -> Result<String>;
-}
+impl<S: TokenStore + ?Sized> TokenStoreExt for S {}
 
 /// The SDK's refusal of a token that cannot be saved, as an error.
 pub(crate) fn saveable(token: &Token) -> Result<()> {
     token
         .check_saveable()
-        .map_err(|reason| anyhow::anyhow!("cannot save this token: {reason}"))
+        .map_err(|reason| StoreError::NotSaveable(reason).into())
 }
 
 /// save_token's rules: match, then merge into the match or insert anew.
-pub(crate) fn upsert(rows: &mut dyn Rows, given: &Token) -> Result<Token> {
+pub(crate) fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<Token> {
     saveable(given)?;
     let existing = match given.match_key() {
-        Some(key) => rows.find(&key)?,
+        Some(key) => tx.find(&key)?,
         None => None,
     };
     match existing {
         Some(stored) => {
             let merged = stored.merged_with(given);
-            rows.update(&merged)?;
+            tx.update(&merged)?;
             Ok(merged)
         }
         None => {
             let mut new = given.clone();
             if new.id.is_none() {
-                new.id = Some(rows.next_id()?);
+                new.id = Some(tx.next_id()?);
             }
-            rows.insert(&new)?;
+            tx.insert(std::slice::from_ref(&new))?;
             Ok(new)
         }
     }
+}
+
+/// Writes tokens exactly, ids included: inserts new ids, updates the others.
+pub(crate) fn put(tx: &mut dyn WriteTx, tokens: &[Token]) -> Result<()> {
+    let ids = ids_of(tokens)?;
+    let there: std::collections::HashSet<String> =
+        tx.get(&ids)?.into_iter().filter_map(|t| t.id).collect();
+    let (updates, inserts): (Vec<&Token>, Vec<&Token>) = tokens
+        .iter()
+        .partition(|t| t.id.as_ref().is_some_and(|id| there.contains(id)));
+    for token in updates {
+        tx.update(token)?;
+    }
+    let inserts: Vec<Token> = inserts.into_iter().cloned().collect();
+    tx.insert(&inserts)
+}
+
+/// The ids of tokens that must all have one.
+pub(crate) fn ids_of(tokens: &[Token]) -> Result<Vec<String>> {
+    tokens
+        .iter()
+        .map(|t| {
+            t.id.clone()
+                .ok_or_else(|| StoreError::NotSaveable("a token to write has no id".into()).into())
+        })
+        .collect()
+}
+
+/// Reads the written tokens back inside the transaction and compares all
+/// ten fields: a store that changes a value (a trigger, a charset, a
+/// truncating server) fails the write before anything is committed.
+pub(crate) fn verify_written(tx: &mut dyn WriteTx, written: &[Token]) -> Result<()> {
+    // A token saved twice in one write must read back as saved last.
+    let mut expected: std::collections::HashMap<&str, &Token> = std::collections::HashMap::new();
+    for token in written {
+        expected.insert(token.id.as_deref().unwrap_or_default(), token);
+    }
+    let ids: Vec<String> = expected.keys().map(|id| id.to_string()).collect();
+    for back in tx.get(&ids)? {
+        let id = back.id.as_deref().unwrap_or_default();
+        let Some(token) = expected.remove(id) else {
+            continue;
+        };
+        if back != *token {
+            let field = crate::field::Field::ALL
+                .into_iter()
+                .find(|f| back.fields()[f.index()] != token.fields()[f.index()])
+                .map_or("a field", |f| f.name());
+            return Err(StoreError::Verify(format!(
+                "token {id} reads back with a different {field} than was written"
+            ))
+            .into());
+        }
+    }
+    if let Some(id) = expected.keys().next() {
+        return Err(StoreError::Verify(format!(
+            "token {id} is missing when read back after writing"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Opens the store a URI names. Nothing is created until the first write.
@@ -170,7 +340,7 @@ pub fn open(uri: &StoreUri) -> Result<Box<dyn TokenStore>> {
             Box::new(sqlite::SqliteStore::new(path.clone(), table.clone()))
         }
         #[cfg(feature = "mysql")]
-        StoreUri::Mysql(m) => Box::new(mysql::MysqlStore::connect(m)?),
+        StoreUri::Mysql(m) => Box::new(mysql::connect(m)?),
         #[cfg(not(feature = "mysql"))]
         StoreUri::Mysql(_) => {
             anyhow::bail!(
@@ -188,37 +358,6 @@ pub fn default_uri() -> Result<StoreUri> {
         path: dir.join("tokenstore").join("tokens.db"),
         table: crate::uri::DEFAULT_TABLE.to_string(),
     })
-}
-
-/// Creates a store file's missing parent folders, private (0700).
-pub(crate) fn create_private_parent(path: &Path) -> Result<()> {
-    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
-        return Ok(());
-    };
-    if parent.exists() {
-        return Ok(());
-    }
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(parent)
-        .with_context(|| format!("cannot create folder {}", parent.display()))
-}
-
-/// Creates an empty private (0600) file if none exists yet.
-pub(crate) fn create_private_file(path: &Path) -> Result<()> {
-    create_private_parent(path)?;
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
-    }
 }
 
 /// A warning when a store file can be read or written by group or others.

@@ -1,19 +1,22 @@
-//! `mysql://` — the Zoho SDK DBStore table on MySQL or MariaDB.
+//! `mysql://` — the Zoho SDK DBStore table on MySQL or MariaDB: a thin
+//! adapter over the shared SQL engine.
 //!
-//! Writes run in one transaction under a named lock (`GET_LOCK`) per table,
-//! so concurrent tokenstore writers never pick the same id or lose an
-//! update. New ids are the numeric maximum plus one, unlike the SDK's
-//! string `MAX(id)`.
+//! Every session runs in strict SQL mode (a value that does not fit is
+//! refused, never truncated). Writes run in one transaction under a named
+//! lock (`GET_LOCK`) per table, taken before anything is read, and rows
+//! read inside a write are locked (`FOR UPDATE`). Ids and lookup keys
+//! compare byte for byte (`BINARY`), whatever the table's collation.
 
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use mysql::prelude::Queryable;
-use mysql::{Conn, OptsBuilder, Params, Row, TxOpts, Value};
+use mysql::{Conn, OptsBuilder, Params, Value};
 
-use super::sql::{self, IdOrder};
-use super::{upsert, Bulk, Details, Rows, TokenStore};
-use crate::token::{id_after, MatchKey, Token};
+use super::sql::{index_name, Dialect, SqlConn, SqlStore};
+use super::{Details, StoreError};
+use crate::field::Field;
+use crate::token::Token;
 use crate::uri::MysqlUri;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -21,445 +24,364 @@ const IO_TIMEOUT: Duration = Duration::from_secs(60);
 /// Seconds a writer waits for another tokenstore writer of the same table.
 const LOCK_WAIT_SECONDS: u32 = 30;
 
-pub struct MysqlStore {
-    conn: Conn,
-    database: String,
-    table: String,
-    /// Whether the table is known to exist with the SDK's columns.
-    table_ready: bool,
-    /// Whether this process has already added any missing lookup indexes.
-    indexes_checked: bool,
+pub(crate) static DIALECT: Dialect = Dialect {
+    placeholder: |_| "?".to_string(),
+    // The first comparison can use an index (by the column's collation);
+    // the BINARY one makes it exact: `ABC` is not `abc`, `7 ` is not `7`.
+    exact_eq_params: 2,
+    exact_eq: |column, _| format!("{column} = ? AND BINARY {column} = ?"),
+    lock_rows: " FOR UPDATE",
+    rows_per_insert: 200,
+    fast_max_id: None,
+    exact_max_id: |table, id| {
+        format!(
+            "SELECT {id} FROM {table} WHERE {id} REGEXP '^[0-9]+$' \
+             ORDER BY LENGTH(TRIM(LEADING '0' FROM {id})) DESC, \
+             TRIM(LEADING '0' FROM {id}) DESC LIMIT 1"
+        )
+    },
+    id_order: |id| format!("CAST({id} AS UNSIGNED), {id}"),
+    is_text_type: |declared| {
+        let t = declared.to_ascii_lowercase();
+        t.contains("char") || t.contains("text")
+    },
+    create_suffix: " DEFAULT CHARSET=utf8mb4",
+    extra_indexes: |_| Vec::new(),
+};
+
+pub(crate) type MysqlStore = SqlStore<MysqlConn>;
+
+/// Connects to the server a URI names; a password left empty in the URI
+/// comes from `TOKENSTORE_MYSQL_PASSWORD`.
+pub(crate) fn connect(uri: &MysqlUri) -> Result<MysqlStore> {
+    let password = uri
+        .password
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .filter(|p| !p.is_empty())
+        .or_else(|| std::env::var("TOKENSTORE_MYSQL_PASSWORD").ok());
+    let opts = OptsBuilder::new()
+        .ip_or_hostname(Some(uri.host.clone()))
+        .tcp_port(uri.port)
+        .user(Some(uri.user.clone()))
+        .pass(password)
+        .db_name(Some(uri.database.clone()))
+        .prefer_socket(false)
+        .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
+        .read_timeout(Some(IO_TIMEOUT))
+        .write_timeout(Some(IO_TIMEOUT))
+        .init(vec![
+            "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
+            "SET NAMES utf8mb4",
+        ]);
+    let conn = Conn::new(opts).map_err(backend_error).with_context(|| {
+        format!(
+            "cannot connect to MySQL at {}:{} as {}",
+            uri.host, uri.port, uri.user
+        )
+    })?;
+    let lock_name = lock_name(&uri.database, &uri.table);
+    Ok(SqlStore::with_conn(
+        MysqlConn {
+            conn,
+            database: uri.database.clone(),
+            lock_name,
+            locked: false,
+        },
+        uri.table.clone(),
+    ))
 }
 
-fn params(values: impl IntoIterator<Item = Option<impl Into<String>>>) -> Params {
+/// MySQL lock names are at most 64 characters.
+fn lock_name(database: &str, table: &str) -> String {
+    let name = format!("tokenstore.{database}.{table}");
+    if name.len() <= 64 {
+        return name;
+    }
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut hasher);
+    format!("tokenstore.{:016x}", hasher.finish())
+}
+
+pub(crate) struct MysqlConn {
+    conn: Conn,
+    database: String,
+    lock_name: String,
+    /// Whether this session holds the writer lock.
+    locked: bool,
+}
+
+fn params(values: &[Option<&str>]) -> Params {
+    if values.is_empty() {
+        return Params::Empty;
+    }
     Params::Positional(
         values
-            .into_iter()
-            .map(|v| v.map_or(Value::NULL, |s| Value::from(s.into())))
+            .iter()
+            .map(|v| v.map_or(Value::NULL, Value::from))
             .collect(),
     )
 }
 
-fn create_table(conn: &mut Conn, table: &str) -> Result<()> {
-    conn.query_drop(format!(
-        "{} DEFAULT CHARSET=utf8mb4",
-        sql::create_table(table)
-    ))
-    .context("cannot create the table")
-}
-
-/// The lookup indexes the table lacks.
-fn missing_indexes(conn: &mut Conn, database: &str, table: &str) -> Result<Vec<&'static str>> {
-    let existing: Vec<String> = conn.exec(
-        "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS \
-         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-        (database, table),
-    )?;
-    Ok(sql::INDEXED_COLUMNS
-        .into_iter()
-        .filter(|column| {
-            let name = sql::index_name(table, column);
-            !existing.iter().any(|e| e.eq_ignore_ascii_case(&name))
-        })
-        .collect())
-}
-
-/// Adds the lookup indexes the table lacks, after a committed write. Best
-/// effort: an account without the INDEX privilege still reads and writes
-/// (lookups then scan the table; `info` says so).
-fn add_missing_indexes(conn: &mut Conn, database: &str, table: &str) {
-    let Ok(missing) = missing_indexes(conn, database, table) else {
-        return;
-    };
-    for column in missing {
-        let name = sql::index_name(table, column);
-        // MySQL (unlike MariaDB) has no CREATE INDEX IF NOT EXISTS.
-        let _ = conn.query_drop(format!("CREATE INDEX {name} ON {table} ({column})"));
-    }
-}
-
-fn token_from_row(mut row: Row) -> Result<Token> {
+fn token_from_row(mut row: mysql::Row) -> Result<Token> {
     let mut fields: [Option<String>; 10] = Default::default();
     for (i, slot) in fields.iter_mut().enumerate() {
         *slot = row
             .take_opt::<Option<String>, _>(i)
             .context("the table has fewer columns than expected")?
-            .context("a column value is not text")?;
+            .map_err(|_| {
+                StoreError::WrongSchema(format!(
+                    "column {} holds a value that is not text",
+                    Field::ALL[i].name()
+                ))
+            })?;
     }
     Ok(Token::from_fields(fields))
 }
 
-impl MysqlStore {
-    pub fn connect(uri: &MysqlUri) -> Result<MysqlStore> {
-        let password = uri
-            .password
-            .as_ref()
-            .map(|p| p.expose().to_string())
-            .or_else(|| std::env::var("TOKENSTORE_MYSQL_PASSWORD").ok());
-        let opts = OptsBuilder::new()
-            .ip_or_hostname(Some(uri.host.clone()))
-            .tcp_port(uri.port)
-            .user(Some(uri.user.clone()))
-            .pass(password)
-            .db_name(Some(uri.database.clone()))
-            .prefer_socket(false)
-            .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
-            .read_timeout(Some(IO_TIMEOUT))
-            .write_timeout(Some(IO_TIMEOUT));
-        let conn = Conn::new(opts).with_context(|| {
-            format!(
-                "cannot connect to MySQL at {}:{} as {}",
-                uri.host, uri.port, uri.user
-            )
-        })?;
-        Ok(MysqlStore {
-            conn,
-            database: uri.database.clone(),
-            table: uri.table.clone(),
-            table_ready: false,
-            indexes_checked: false,
-        })
-    }
+/// The server's error in words that never carry a value: MySQL quotes the
+/// offending value in its messages (`Duplicate entry '<token>'`), so known
+/// errors are named by their column or key, and any other quoted text is
+/// cut out.
+fn backend_error(e: mysql::Error) -> anyhow::Error {
+    let mysql::Error::MySqlError(server) = &e else {
+        return StoreError::Backend(redact_quoted(&e.to_string())).into();
+    };
+    let message = &server.message;
+    let column = || name_after(message, "column ").unwrap_or_else(|| "?".into());
+    let error = match server.code {
+        1062 => StoreError::Conflict(format!(
+            "a value collides with another row on unique key `{}`",
+            name_after(message, "for key ").unwrap_or_else(|| "?".into())
+        )),
+        1406 => StoreError::Refused(format!("a value is too long for column `{}`", column())),
+        1366 | 1300 => StoreError::Refused(format!(
+            "a value has characters that column `{}` cannot hold (its character set); use a \
+             utf8mb4 table",
+            column()
+        )),
+        1045 => StoreError::Backend(
+            "access denied: check the user and password (TOKENSTORE_MYSQL_PASSWORD)".into(),
+        ),
+        1049 => StoreError::Backend("the database does not exist".into()),
+        1205 | 1213 => StoreError::Busy("another transaction held the rows too long".into()),
+        code => StoreError::Backend(format!("MySQL error {code}: {}", redact_quoted(message))),
+    };
+    error.into()
+}
 
-    fn columns(&mut self) -> Result<Vec<String>> {
-        self.conn
-            .exec(
-                "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
-                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-                (&self.database, &self.table),
-            )
-            .context("cannot read the table's columns")
-    }
+/// The identifier after `marker`, without quotes or a `db`.`table`. prefix.
+fn name_after(message: &str, marker: &str) -> Option<String> {
+    let rest = &message[message.find(marker)? + marker.len()..];
+    let word = rest.split(" at row").next()?.trim();
+    let last = word.rsplit('.').next()?;
+    Some(last.trim_matches(['\'', '`', '"']).to_string())
+}
 
-    /// Whether there is a table to read; checks its columns once.
-    fn readable(&mut self) -> Result<bool> {
-        if !self.table_ready {
-            let columns = self.columns()?;
-            if columns.is_empty() {
-                return Ok(false);
+/// Replaces every single-quoted part of a message with `'…'`.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        if c == '\'' {
+            if !inside {
+                out.push_str("'…'");
             }
-            sql::check_columns(&self.table, &columns)?;
-            self.table_ready = true;
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
         }
-        Ok(true)
     }
-
-    /// Creates the table when it is missing (checks its columns otherwise);
-    /// true when it created it.
-    fn create_table_if_missing(&mut self) -> Result<bool> {
-        if self.table_ready {
-            return Ok(false);
-        }
-        let columns = self.columns()?;
-        let create = columns.is_empty();
-        if create {
-            create_table(&mut self.conn, &self.table)?;
-        } else {
-            sql::check_columns(&self.table, &columns)?;
-        }
-        self.table_ready = true;
-        Ok(create)
-    }
-
-    /// Takes the named lock that serialises tokenstore writers of this
-    /// table; returns its name for the release.
-    fn take_writer_lock(&mut self) -> Result<String> {
-        let lock_name = format!("tokenstore.{}.{}", self.database, self.table);
-        let got: Option<Option<i64>> = self
-            .conn
-            .exec_first("SELECT GET_LOCK(?, ?)", (&lock_name, LOCK_WAIT_SECONDS))
-            .context("cannot take the writer lock")?;
-        if got.flatten() != Some(1) {
-            bail!("another writer held the table for {LOCK_WAIT_SECONDS}s; try again");
-        }
-        Ok(lock_name)
-    }
-
-    /// Runs `work` in one transaction, holding this table's writer lock
-    /// (taken before any DDL, so concurrent first writers do not race).
-    fn write_tx<T>(&mut self, work: impl FnOnce(&mut MysqlRows<'_, '_>) -> Result<T>) -> Result<T> {
-        let lock_name = self.take_writer_lock()?;
-        let result = (|| {
-            self.create_table_if_missing()?;
-            let table = self.table.clone();
-            let mut tx = self
-                .conn
-                .start_transaction(TxOpts::default())
-                .context("cannot start a transaction")?;
-            let result = work(&mut MysqlRows {
-                tx: &mut tx,
-                table: &table,
-            })?;
-            tx.commit().context("cannot commit")?;
-            Ok(result)
-        })();
-        if result.is_ok() && !self.indexes_checked {
-            add_missing_indexes(&mut self.conn, &self.database, &self.table);
-            self.indexes_checked = true;
-        }
-        let _ = self.conn.exec_drop("SELECT RELEASE_LOCK(?)", (&lock_name,));
-        result
-    }
-
-    /// Streams every row to `visit`, in the order `order_by` gives.
-    fn scan(&mut self, order_by: &str, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        if !self.readable()? {
-            return Ok(());
-        }
-        let query = format!("{}{order_by}", sql::select_all(&self.table));
-        for row in self.conn.query_iter(query)? {
-            visit(token_from_row(row?)?)?;
-        }
-        Ok(())
-    }
+    out
 }
 
-fn find_in(db: &mut impl Queryable, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
-    sql::find_by_lookups(key, |column, value| {
-        let rows: Vec<Row> = db.exec(sql::select_where(table, column), (value,))?;
-        rows.into_iter().map(token_from_row).collect()
-    })
-}
-
-struct MysqlRows<'t, 'c> {
-    tx: &'t mut mysql::Transaction<'c>,
-    table: &'t str,
-}
-
-impl Rows for MysqlRows<'_, '_> {
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        find_in(self.tx, self.table, key)
-    }
-
-    fn update(&mut self, token: &Token) -> Result<()> {
-        self.tx
-            .exec_drop(sql::update(self.table), params(sql::update_params(token)))?;
-        Ok(())
-    }
-
-    fn insert(&mut self, token: &Token) -> Result<()> {
-        self.tx
-            .exec_drop(sql::insert(self.table), params(token.fields()))?;
-        Ok(())
-    }
-
-    fn next_id(&mut self) -> Result<String> {
-        let max: Option<Option<u64>> = self.tx.query_first(format!(
-            "SELECT MAX(CAST(id AS UNSIGNED)) FROM {} WHERE id REGEXP '^[0-9]+$'",
-            self.table
-        ))?;
-        id_after(max.flatten().unwrap_or(0).into())
-    }
-}
-
-/// One transaction under the table's writer lock; rolled back and
-/// unlocked when dropped without `commit`. A missing table is created at
-/// the first `put` (so a dry run creates nothing) and dropped again on
-/// rollback, since MySQL cannot roll back DDL.
-struct MysqlBulk<'c> {
-    conn: &'c mut Conn,
-    database: String,
-    table: String,
-    lock_name: String,
-    table_exists: bool,
-    created_table: bool,
-    open: bool,
-}
-
-impl Bulk for MysqlBulk<'_> {
-    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>> {
-        let mut found = Vec::new();
-        if !self.table_exists {
-            return Ok(found);
-        }
-        for batch in ids.chunks(sql::BATCH_ROWS) {
-            let rows: Vec<Row> = self.conn.exec(
-                sql::select_ids(&self.table, batch.len()),
-                params(batch.iter().map(Some)),
-            )?;
-            for row in rows {
-                found.push(token_from_row(row)?);
-            }
-        }
-        Ok(found)
-    }
-
-    fn put(&mut self, tokens: &[Token]) -> Result<()> {
-        if tokens.is_empty() {
-            return Ok(());
-        }
-        if !self.table_exists {
-            // DDL ends the (still empty) transaction; start it again after.
-            create_table(self.conn, &self.table)?;
-            self.created_table = true;
-            self.table_exists = true;
-            self.conn.query_drop("START TRANSACTION")?;
-        }
-        for batch in tokens.chunks(sql::BATCH_ROWS) {
-            let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
-            let statement = format!(
-                "REPLACE INTO {} ({}) VALUES {placeholders}",
-                self.table,
-                sql::COLUMNS
-            );
-            self.conn
-                .exec_drop(statement, params(batch.iter().flat_map(|t| t.fields())))?;
-        }
-        Ok(())
-    }
-
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        self.conn.query_drop("COMMIT").context("cannot commit")?;
-        self.open = false;
-        if self.table_exists {
-            add_missing_indexes(self.conn, &self.database, &self.table);
-        }
-        let _ = self
-            .conn
-            .exec_drop("SELECT RELEASE_LOCK(?)", (&self.lock_name,));
-        Ok(())
-    }
-}
-
-impl Drop for MysqlBulk<'_> {
-    fn drop(&mut self) {
-        if self.open {
-            let _ = self.conn.query_drop("ROLLBACK");
-            if self.created_table {
-                let _ = self.conn.query_drop(format!("DROP TABLE {}", self.table));
-            }
+impl MysqlConn {
+    fn release_lock(&mut self) {
+        if self.locked {
             let _ = self
                 .conn
                 .exec_drop("SELECT RELEASE_LOCK(?)", (&self.lock_name,));
+            self.locked = false;
         }
     }
 }
 
-impl TokenStore for MysqlStore {
-    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
-        let lock_name = self.take_writer_lock()?;
-        let started = self.readable().and_then(|exists| {
-            self.conn.query_drop("START TRANSACTION")?;
-            Ok(exists)
-        });
-        let table_exists = match started {
-            Ok(exists) => exists,
-            Err(e) => {
-                let _ = self.conn.exec_drop("SELECT RELEASE_LOCK(?)", (&lock_name,));
-                return Err(e.context("cannot start a transaction"));
-            }
-        };
-        Ok(Box::new(MysqlBulk {
-            conn: &mut self.conn,
-            database: self.database.clone(),
-            table: self.table.clone(),
-            lock_name,
-            table_exists,
-            created_table: false,
-            open: true,
-        }))
+impl SqlConn for MysqlConn {
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
     }
 
-    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
-        self.write_tx(|rows| tokens.iter().map(|t| upsert(rows, t)).collect())
-    }
-
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        if !self.readable()? {
-            return Ok(None);
+    fn query_tokens(
+        &mut self,
+        sql: &str,
+        values: &[Option<&str>],
+        visit: &mut dyn FnMut(Token) -> Result<()>,
+    ) -> Result<()> {
+        let rows = self
+            .conn
+            .exec_iter(sql, params(values))
+            .map_err(backend_error)?;
+        for row in rows {
+            visit(token_from_row(row.map_err(backend_error)?)?)?;
         }
-        find_in(&mut self.conn, &self.table, key)
+        Ok(())
     }
 
-    fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        let mut ordered = IdOrder::new(visit);
-        self.scan(" ORDER BY CAST(id AS UNSIGNED), id", &mut |t| {
-            ordered.push(t)
-        })?;
-        ordered.finish()
+    fn query_column(&mut self, sql: &str, values: &[Option<&str>]) -> Result<Vec<Option<String>>> {
+        self.conn.exec(sql, params(values)).map_err(backend_error)
     }
 
-    fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        self.scan("", visit)
+    fn execute(&mut self, sql: &str, values: &[Option<&str>]) -> Result<u64> {
+        self.conn
+            .exec_drop(sql, params(values))
+            .map_err(backend_error)?;
+        Ok(self.conn.affected_rows())
     }
 
-    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
-        if !self.readable()? {
-            return Ok(Vec::new());
+    fn columns(&mut self, table: &str) -> Result<Vec<(String, String)>> {
+        self.conn
+            .exec(
+                "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+                (&self.database, table),
+            )
+            .map_err(backend_error)
+            .context("cannot read the table's columns")
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        let got: Option<Option<i64>> = self
+            .conn
+            .exec_first(
+                "SELECT GET_LOCK(?, ?)",
+                (&self.lock_name, LOCK_WAIT_SECONDS),
+            )
+            .map_err(backend_error)
+            .context("cannot take the writer lock")?;
+        if got.flatten() != Some(1) {
+            return Err(StoreError::Busy(format!(
+                "another tokenstore writer held the table for {LOCK_WAIT_SECONDS} s; try again"
+            ))
+            .into());
         }
-        self.write_tx(|rows| {
-            let mut deleted = Vec::new();
-            for id in ids {
-                rows.tx.exec_drop(sql::delete_by_id(rows.table), (id,))?;
-                if rows.tx.affected_rows() > 0 {
-                    deleted.push(id.clone());
-                }
-            }
-            Ok(deleted)
-        })
-    }
-
-    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>> {
-        if !self.readable()? {
-            return Ok(Vec::new());
+        self.locked = true;
+        if let Err(e) = self.conn.query_drop("START TRANSACTION") {
+            self.release_lock();
+            return Err(backend_error(e)).context("cannot start a transaction");
         }
-        self.write_tx(|rows| {
-            // FOR UPDATE: a token judged here cannot change before it goes.
-            let all: Vec<Row> = rows
-                .tx
-                .query(format!("{} FOR UPDATE", sql::select_all(rows.table)))?;
-            let mut gone = Vec::new();
-            for row in all {
-                let token = token_from_row(row)?;
-                if select(&token) {
-                    gone.push(token);
-                }
-            }
-            for token in &gone {
-                rows.tx
-                    .exec_drop(sql::delete_by_id(rows.table), (&token.id,))?;
-            }
-            Ok(gone)
-        })
+        Ok(())
     }
 
-    fn delete_tokens(&mut self) -> Result<usize> {
-        if !self.readable()? {
-            return Ok(0);
+    fn create_table(&mut self, statements: &[String]) -> Result<()> {
+        // DDL commits the (still empty) transaction; start it again after.
+        for statement in statements {
+            self.conn.query_drop(statement).map_err(backend_error)?;
         }
-        self.write_tx(|rows| {
-            rows.tx.query_drop(format!("DELETE FROM {}", rows.table))?;
-            Ok(rows.tx.affected_rows() as usize)
-        })
+        self.conn
+            .query_drop("START TRANSACTION")
+            .map_err(backend_error)
     }
 
-    fn details(&mut self) -> Result<Details> {
-        let version: Option<String> = self.conn.query_first("SELECT VERSION()")?;
-        let mut details = Details::default();
+    fn commit(&mut self, _keep_store: bool) -> Result<()> {
+        let result = self.conn.query_drop("COMMIT").map_err(backend_error);
+        if result.is_err() {
+            let _ = self.conn.query_drop("ROLLBACK");
+        }
+        self.release_lock();
+        result
+    }
+
+    fn rollback(&mut self, created_table: Option<&str>) -> Result<()> {
+        let result = self.conn.query_drop("ROLLBACK").map_err(backend_error);
+        if let Some(table) = created_table {
+            // MySQL cannot roll DDL back. Drop the table this write made,
+            // unless someone else has written into it meanwhile.
+            let empty: Option<Option<i64>> = self
+                .conn
+                .query_first(format!("SELECT 1 FROM {table} LIMIT 1"))
+                .unwrap_or(Some(Some(1)));
+            if empty.is_none() {
+                let _ = self.conn.query_drop(format!("DROP TABLE {table}"));
+            }
+        }
+        self.release_lock();
+        result
+    }
+
+    fn describe(&mut self, table: &str, details: &mut Details) -> Result<()> {
+        let version: Option<String> = self
+            .conn
+            .query_first("SELECT VERSION()")
+            .map_err(backend_error)?;
         details
             .facts
             .push(("server".into(), version.unwrap_or_default()));
         details
             .facts
-            .push(("table".into(), format!("{}.{}", self.database, self.table)));
-        let columns = self.columns()?;
-        if columns.is_empty() {
-            details.facts.push((
-                "layout".into(),
-                "no table yet (created on the first save)".into(),
-            ));
-            return Ok(details);
+            .push(("table".into(), format!("{}.{table}", self.database)));
+        let existing: Vec<String> = self
+            .conn
+            .exec(
+                "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                (&self.database, table),
+            )
+            .map_err(backend_error)?;
+        if existing.is_empty() {
+            return Ok(()); // no table, or no index at all (not even a key)
         }
-        if sql::check_columns(&self.table, &columns).is_err() {
-            return Ok(details); // `info` reports why the tokens cannot be read
-        }
-        let missing = missing_indexes(&mut self.conn, &self.database, &self.table)?;
+        let missing: Vec<&str> = Field::ALL
+            .into_iter()
+            .filter(|f| f.is_lookup_key() && *f != Field::Id)
+            .map(|f| f.name())
+            .filter(|column| {
+                let name = index_name(table, column);
+                !existing.iter().any(|e| e.eq_ignore_ascii_case(&name))
+            })
+            .collect();
         if !missing.is_empty() {
             details.warnings.push(format!(
-                "no index on {}: lookups scan the whole table (tokenstore adds them on a write when the account may)",
+                "no index on {}: lookups scan the whole table (tokenstore adds indexes only \
+                 to tables it creates)",
                 missing.join(", ")
             ));
         }
-        Ok(details)
+        Ok(())
+    }
+
+    fn identity(&mut self) -> Result<String> {
+        let id: Option<String> = self
+            .conn
+            .query_first("SELECT CONCAT(@@hostname, ':', @@port, ':', DATABASE())")
+            .map_err(backend_error)?;
+        Ok(format!("mysql {}", id.unwrap_or_default()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_messages_lose_their_values() {
+        assert_eq!(
+            name_after(
+                "Duplicate entry '1000.rt.x' for key 'rt_unique'",
+                "for key "
+            ),
+            Some("rt_unique".into())
+        );
+        assert_eq!(
+            name_after(
+                "Incorrect string value: '\\xF0\\x9F' for column `zohooauth`.`t`.`user_name` at row 1",
+                "column "
+            ),
+            Some("user_name".into())
+        );
+        assert_eq!(
+            redact_quoted("Duplicate entry 'secret-value' for key 'k'"),
+            "Duplicate entry '…' for key '…'"
+        );
     }
 }

@@ -1,30 +1,98 @@
 //! `sqlite:` — the `CustomStoreSQLite` schema (`zohooauth.db`, table
-//! `oauthtoken`). Nothing is created until the first write; writes take the
-//! write lock up front (`BEGIN IMMEDIATE`) and wait for other writers.
+//! `oauthtoken`): a thin adapter over the shared SQL engine. Nothing is
+//! created until the first write; writes take the write lock up front
+//! (`BEGIN IMMEDIATE`) and wait for other writers, at most 30 s.
+//!
+//! `sqlite::memory:` (or any in-memory name) is a database that lives for
+//! one command, like `memory:`; no file of that name is ever created.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use rusqlite::{
-    params_from_iter, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
-};
+use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags};
 
-use super::sql::{self, IdOrder};
-use super::{
-    absolute, create_private_file, permission_warning, upsert, Bulk, Details, Rows, TokenStore,
-};
-use crate::token::{id_after, numeric_id, MatchKey, Token};
+use super::fsutil::{self, CreatedFolders, Stamp};
+use super::sql::{Dialect, SqlConn, SqlStore};
+use super::{absolute, permission_warning, Details, StoreError};
+use crate::token::Token;
 
 /// How long a writer waits for another to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct SqliteStore {
+pub(crate) static DIALECT: Dialect = Dialect {
+    placeholder: |_| "?".to_string(),
+    exact_eq_params: 1,
+    // SQLite compares text byte for byte.
+    exact_eq: |column, _| format!("{column} = ?"),
+    lock_rows: "",
+    rows_per_insert: 1,
+    // Walks the numeric-id index from the top to the first all-digit id.
+    fast_max_id: Some(|table, id| {
+        format!(
+            "SELECT {id} FROM {table} WHERE {id} <> '' AND {id} NOT GLOB '*[^0-9]*' \
+             ORDER BY CAST({id} AS INTEGER) DESC, {id} DESC LIMIT 1"
+        )
+    }),
+    exact_max_id: |table, id| {
+        format!(
+            "SELECT {id} FROM {table} WHERE {id} <> '' AND {id} NOT GLOB '*[^0-9]*' \
+             ORDER BY length(ltrim({id}, '0')) DESC, ltrim({id}, '0') DESC LIMIT 1"
+        )
+    },
+    id_order: |id| format!("CAST({id} AS INTEGER), {id}"),
+    // SQLite's type affinity: a declared type naming INT, REAL, FLOA,
+    // DOUB or NUMERIC turns '01' into 1.
+    is_text_type: |declared| {
+        let t = declared.to_ascii_uppercase();
+        t.contains("CHAR") || t.contains("TEXT") || t.contains("CLOB")
+    },
+    create_suffix: "",
+    // Serves the next-id lookup.
+    extra_indexes: |table| {
+        vec![format!(
+            "CREATE INDEX {table}_numeric_id_idx ON {table} (CAST(id AS INTEGER), id)"
+        )]
+    },
+};
+
+pub(crate) type SqliteStore = SqlStore<SqliteConn>;
+
+impl SqliteStore {
+    pub fn new(path: PathBuf, table: String) -> SqliteStore {
+        SqlStore::with_conn(
+            SqliteConn {
+                in_memory: is_memory_name(&path),
+                path,
+                conn: None,
+                opened: Stamp::of(Path::new("")),
+                write: None,
+            },
+            table,
+        )
+    }
+}
+
+/// Whether a SQLite path names an in-memory database.
+pub fn is_memory_name(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    name == ":memory:" || name.is_empty() || name.starts_with("file::memory:")
+}
+
+pub(crate) struct SqliteConn {
     path: PathBuf,
-    table: String,
+    in_memory: bool,
     conn: Option<Connection>,
-    /// Whether the table is known to exist with the SDK's columns.
-    table_ready: bool,
+    /// The file the connection opened, to notice it being replaced.
+    opened: Stamp,
+    /// What the open write created, undone if it fails.
+    write: Option<Created>,
+}
+
+#[derive(Default)]
+struct Created {
+    file: bool,
+    folders: CreatedFolders,
 }
 
 fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
@@ -35,333 +103,260 @@ fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
     Ok(Token::from_fields(fields))
 }
 
-impl SqliteStore {
-    pub fn new(path: PathBuf, table: String) -> SqliteStore {
-        SqliteStore {
-            path,
-            table,
-            conn: None,
-            table_ready: false,
+/// SQLite's own words: they name tables and columns, never values.
+fn backend_error(e: rusqlite::Error) -> anyhow::Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy(format!(
+            "the database is locked by another process; waited {} s",
+            BUSY_TIMEOUT.as_secs()
+        ))
+        .into(),
+        Some(ErrorCode::ConstraintViolation) => {
+            StoreError::Conflict(format!("{e} (another row holds that value)")).into()
         }
+        Some(ErrorCode::NotADatabase) => {
+            StoreError::Corrupt("the file is not a database that SQLite can read".into()).into()
+        }
+        _ => StoreError::Backend(e.to_string()).into(),
+    }
+}
+
+impl SqliteConn {
+    fn path_exists(&self) -> bool {
+        self.in_memory || self.path.exists()
     }
 
-    fn open(&mut self) -> Result<&mut Connection> {
+    fn connection(&mut self) -> Result<&mut Connection> {
         if self.conn.is_none() {
-            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            let conn = Connection::open_with_flags(&self.path, flags)
-                .or_else(|_| {
+            let rw = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = if self.in_memory {
+                Connection::open_in_memory()
+            } else {
+                fsutil::resolve_store_path(&self.path)?;
+                Connection::open_with_flags(&self.path, rw).or_else(|_| {
                     Connection::open_with_flags(
                         &self.path,
                         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                     )
                 })
-                .with_context(|| format!("cannot open {}", self.path.display()))?;
+            }
+            .with_context(|| format!("cannot open {}", self.path.display()))?;
             conn.busy_timeout(BUSY_TIMEOUT)?;
+            self.opened = Stamp::of(&self.path);
             self.conn = Some(conn);
         }
         Ok(self.conn.as_mut().expect("opened above"))
     }
 
-    /// The table's column names; empty when the table does not exist.
-    fn columns(&mut self) -> Result<Vec<String>> {
-        let table = self.table.clone();
-        let conn = self.open()?;
+    /// Creates the database file (0600, in private new folders) for a
+    /// write; remembers it so a failed write removes it again.
+    fn create_file(&mut self) -> Result<Created> {
+        let mut created = Created::default();
+        if self.in_memory || self.path.exists() {
+            return Ok(created);
+        }
+        fsutil::resolve_store_path(&self.path)?;
+        created.folders.create_parents(&self.path)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&self.path) {
+            Ok(_) => created.file = true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                created.folders.remove();
+                return Err(e).with_context(|| format!("cannot create {}", self.path.display()));
+            }
+        }
+        Ok(created)
+    }
+
+    /// Removes what a write created; called while the write lock is held,
+    /// so a writer waiting for it sees the file gone and starts again.
+    fn undo_creation(&mut self) {
+        if let Some(mut created) = self.write.take() {
+            if created.file {
+                let _ = std::fs::remove_file(&self.path);
+                for suffix in ["-journal", "-wal", "-shm"] {
+                    let mut side = self.path.clone().into_os_string();
+                    side.push(suffix);
+                    let _ = std::fs::remove_file(side);
+                }
+            }
+            created.folders.remove();
+        }
+    }
+}
+
+impl SqlConn for SqliteConn {
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
+    }
+
+    fn query_tokens(
+        &mut self,
+        sql: &str,
+        params: &[Option<&str>],
+        visit: &mut dyn FnMut(Token) -> Result<()>,
+    ) -> Result<()> {
+        let conn = self.connection()?;
+        let mut stmt = conn.prepare_cached(sql).map_err(backend_error)?;
+        let mut rows = stmt
+            .query(params_from_iter(params))
+            .map_err(backend_error)?;
+        while let Some(row) = rows.next().map_err(backend_error)? {
+            visit(token_from_row(row).map_err(backend_error)?)?;
+        }
+        Ok(())
+    }
+
+    fn query_column(&mut self, sql: &str, params: &[Option<&str>]) -> Result<Vec<Option<String>>> {
+        let conn = self.connection()?;
+        let mut stmt = conn.prepare_cached(sql).map_err(backend_error)?;
+        let values = stmt
+            .query_map(params_from_iter(params), |row| {
+                row.get::<_, Option<String>>(0)
+            })
+            .map_err(backend_error)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(backend_error)?;
+        Ok(values)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Option<&str>]) -> Result<u64> {
+        let conn = self.connection()?;
+        let mut stmt = conn.prepare_cached(sql).map_err(backend_error)?;
+        let n = stmt
+            .execute(params_from_iter(params))
+            .map_err(backend_error)?;
+        Ok(n as u64)
+    }
+
+    fn columns(&mut self, table: &str) -> Result<Vec<(String, String)>> {
+        if !self.path_exists() {
+            return Ok(Vec::new());
+        }
+        let conn = self.connection()?;
         let mut stmt = conn
             .prepare(&format!(
-                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+                "SELECT name, type FROM pragma_table_info('{table}') ORDER BY cid"
             ))
-            .context("cannot read the table's columns (is this a SQLite database?)")?;
-        let names = stmt
-            .query_map([], |row| row.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(names)
+            .map_err(backend_error)
+            .context("cannot read the table's columns")?;
+        let columns = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(backend_error)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(backend_error)?;
+        Ok(columns)
     }
 
-    /// The connection for reading, or `None` when there is nothing to read
-    /// (no file, or no table yet).
-    fn reader(&mut self) -> Result<Option<&mut Connection>> {
-        if !self.table_ready {
-            if !self.path.exists() {
-                return Ok(None);
+    fn begin(&mut self) -> Result<()> {
+        for _ in 0..5 {
+            let created = self.create_file()?;
+            self.write = Some(created);
+            let begun = self
+                .connection()
+                .and_then(|c| c.execute_batch("BEGIN IMMEDIATE").map_err(backend_error));
+            if let Err(e) = begun {
+                self.undo_creation();
+                return Err(e).context("cannot start a write transaction");
             }
-            let columns = self.columns()?;
-            if columns.is_empty() {
-                return Ok(None);
+            // A writer that created the file and failed removes it while
+            // holding the lock; the lock we waited for was then on a
+            // removed file. Start again on the file that is there now.
+            if self.in_memory || Stamp::of(&self.path).identity() == self.opened.identity() {
+                return Ok(());
             }
-            sql::check_columns(&self.table, &columns)?;
-            self.table_ready = true;
+            let _ = self.connection()?.execute_batch("ROLLBACK");
+            self.conn = None;
+            self.write = None;
         }
-        self.open().map(Some)
+        Err(StoreError::Busy(format!(
+            "{} keeps being replaced by other writers; try again",
+            self.path.display()
+        ))
+        .into())
     }
 
-    /// A write transaction, taken up front (`BEGIN IMMEDIATE`), with the
-    /// table and its indexes created inside it when missing, so a rollback
-    /// takes them back too. Creates the file (0600) when missing.
-    fn begin_write(&mut self) -> Result<Transaction<'_>> {
-        if !self.path.exists() {
-            create_private_file(&self.path)?;
-        }
-        let table = self.table.clone();
-        let columns = self.columns()?;
-        if !columns.is_empty() {
-            sql::check_columns(&table, &columns)?;
-        }
-        let tx = self
-            .open()?
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .context("cannot start a write transaction")?;
-        let mut ddl = sql::create_table(&table) + ";";
-        for column in sql::INDEXED_COLUMNS {
-            let name = sql::index_name(&table, column);
-            ddl += &format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({column});");
-        }
-        // Serves both the numeric id order and the next-id lookup.
-        ddl += &format!(
-            "CREATE INDEX IF NOT EXISTS {table}_numeric_id_idx ON {table} (CAST(id AS INTEGER), id);"
-        );
-        tx.execute_batch(&ddl)
-            .context("cannot create the table and its indexes")?;
-        Ok(tx)
-    }
-
-    /// Runs `work` in one write transaction; nothing is kept if it fails.
-    fn write_tx<T>(&mut self, work: impl FnOnce(&mut SqliteRows<'_>) -> Result<T>) -> Result<T> {
-        let table = self.table.clone();
-        let tx = self.begin_write()?;
-        let result = work(&mut SqliteRows {
-            tx: &tx,
-            table: &table,
-        })?;
-        tx.commit().context("cannot commit")?;
-        Ok(result)
-    }
-
-    /// Streams every row to `visit`, in the order `order_by` gives.
-    fn scan(&mut self, order_by: &str, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        let table = self.table.clone();
-        let Some(conn) = self.reader()? else {
-            return Ok(());
-        };
-        let mut stmt = conn.prepare(&format!("{}{order_by}", sql::select_all(&table)))?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            visit(token_from_row(row)?)?;
-        }
-        Ok(())
-    }
-}
-
-fn find_in(conn: &Connection, table: &str, key: &MatchKey<'_>) -> Result<Option<Token>> {
-    sql::find_by_lookups(key, |column, value| {
-        let mut stmt = conn.prepare_cached(&sql::select_where(table, column))?;
-        let rows = stmt.query_map([value], token_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    })
-}
-
-struct SqliteRows<'c> {
-    tx: &'c Transaction<'c>,
-    table: &'c str,
-}
-
-impl Rows for SqliteRows<'_> {
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        find_in(self.tx, self.table, key)
-    }
-
-    fn update(&mut self, token: &Token) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached(&sql::update(self.table))?;
-        stmt.execute(params_from_iter(sql::update_params(token)))?;
-        Ok(())
-    }
-
-    fn insert(&mut self, token: &Token) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached(&sql::insert(self.table))?;
-        stmt.execute(params_from_iter(token.fields()))?;
-        Ok(())
-    }
-
-    fn next_id(&mut self) -> Result<String> {
-        // Walks the numeric-id index from the top to the first all-digit id.
-        let query = format!(
-            "SELECT id FROM {} WHERE id <> '' AND id NOT GLOB '*[^0-9]*' \
-             ORDER BY CAST(id AS INTEGER) DESC, id DESC LIMIT 1",
-            self.table
-        );
-        let max: Option<String> = self.tx.query_row(&query, [], |row| row.get(0)).optional()?;
-        let max = max.as_deref().and_then(numeric_id).unwrap_or(0);
-        id_after(max)
-    }
-}
-
-/// One write transaction, committed at the end. A store file that the
-/// bulk write created is removed again when it is dropped uncommitted.
-struct SqliteBulk<'c> {
-    tx: Option<Transaction<'c>>,
-    table: String,
-    created: Option<PathBuf>,
-}
-
-impl SqliteBulk<'_> {
-    fn tx(&self) -> &Transaction<'_> {
-        self.tx.as_ref().expect("open until commit or drop")
-    }
-}
-
-impl Drop for SqliteBulk<'_> {
-    fn drop(&mut self) {
-        if let Some(tx) = self.tx.take() {
-            drop(tx); // rolls back
-            if let Some(path) = &self.created {
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
-}
-
-impl Bulk for SqliteBulk<'_> {
-    fn existing(&mut self, ids: &[String]) -> Result<Vec<Token>> {
-        let mut found = Vec::new();
-        for batch in ids.chunks(sql::BATCH_ROWS) {
-            let mut stmt = self
-                .tx()
-                .prepare_cached(&sql::select_ids(&self.table, batch.len()))?;
-            for row in stmt.query_map(params_from_iter(batch), token_from_row)? {
-                found.push(row?);
-            }
-        }
-        Ok(found)
-    }
-
-    fn put(&mut self, tokens: &[Token]) -> Result<()> {
-        let mut stmt = self
-            .tx()
-            .prepare_cached(&sql::insert(&self.table).replacen("INSERT", "INSERT OR REPLACE", 1))?;
-        for token in tokens {
-            stmt.execute(params_from_iter(token.fields()))?;
+    fn create_table(&mut self, statements: &[String]) -> Result<()> {
+        let conn = self.connection()?;
+        for statement in statements {
+            conn.execute_batch(statement).map_err(backend_error)?;
         }
         Ok(())
     }
 
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        let tx = self.tx.take().expect("open until commit or drop");
-        tx.commit().context("cannot commit")
-    }
-}
-
-impl TokenStore for SqliteStore {
-    fn bulk(&mut self) -> Result<Box<dyn Bulk + '_>> {
-        let table = self.table.clone();
-        let created = (!self.path.exists()).then(|| self.path.clone());
-        let tx = match self.begin_write() {
-            Ok(tx) => tx,
+    fn commit(&mut self, keep_store: bool) -> Result<()> {
+        if !keep_store && self.write.as_ref().is_some_and(|c| c.file) {
+            // Nothing was written into a file this write created.
+            self.undo_creation();
+            let result = self.connection()?.execute_batch("ROLLBACK");
+            self.conn = None;
+            return result.map_err(backend_error);
+        }
+        let committed = self
+            .connection()?
+            .execute_batch("COMMIT")
+            .map_err(backend_error);
+        match committed {
+            Ok(()) => {
+                if let Some(mut created) = self.write.take() {
+                    created.folders.keep();
+                }
+                Ok(())
+            }
             Err(e) => {
-                if let Some(path) = &created {
-                    let _ = std::fs::remove_file(path);
-                }
-                return Err(e);
+                let _ = self.rollback(None);
+                Err(e)
             }
+        }
+    }
+
+    fn rollback(&mut self, _created_table: Option<&str>) -> Result<()> {
+        // The table was created inside the transaction: ROLLBACK takes it
+        // back. A file this write created is removed before the lock goes.
+        let created_file = self.write.as_ref().is_some_and(|c| c.file);
+        if created_file {
+            self.undo_creation();
+        }
+        let result = match self.conn.as_mut() {
+            Some(conn) if !conn.is_autocommit() => {
+                conn.execute_batch("ROLLBACK").map_err(backend_error)
+            }
+            _ => Ok(()),
         };
-        Ok(Box::new(SqliteBulk {
-            tx: Some(tx),
-            table,
-            created,
-        }))
-    }
-
-    fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
-        self.write_tx(|rows| tokens.iter().map(|t| upsert(rows, t)).collect())
-    }
-
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        let table = self.table.clone();
-        match self.reader()? {
-            None => Ok(None),
-            Some(conn) => find_in(conn, &table, key),
+        self.undo_creation();
+        if created_file {
+            self.conn = None;
         }
+        result
     }
 
-    fn for_each_token(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        let mut ordered = IdOrder::new(visit);
-        self.scan(" ORDER BY CAST(id AS INTEGER), id", &mut |t| {
-            ordered.push(t)
-        })?;
-        ordered.finish()
-    }
-
-    fn for_each_unordered(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
-        self.scan("", visit)
-    }
-
-    fn delete_ids(&mut self, ids: &[String]) -> Result<Vec<String>> {
-        if self.reader()?.is_none() {
-            return Ok(Vec::new());
-        }
-        self.write_tx(|rows| {
-            let mut stmt = rows.tx.prepare_cached(&sql::delete_by_id(rows.table))?;
-            let mut deleted = Vec::new();
-            for id in ids {
-                if stmt.execute([id])? > 0 {
-                    deleted.push(id.clone());
-                }
-            }
-            Ok(deleted)
-        })
-    }
-
-    fn delete_matching(&mut self, select: &dyn Fn(&Token) -> bool) -> Result<Vec<Token>> {
-        if self.reader()?.is_none() {
-            return Ok(Vec::new());
-        }
-        self.write_tx(|rows| {
-            let mut gone = Vec::new();
-            {
-                let mut stmt = rows.tx.prepare(&sql::select_all(rows.table))?;
-                let mut all = stmt.query([])?;
-                while let Some(row) = all.next()? {
-                    let token = token_from_row(row)?;
-                    if select(&token) {
-                        gone.push(token);
-                    }
-                }
-            }
-            let mut delete = rows.tx.prepare_cached(&sql::delete_by_id(rows.table))?;
-            for token in &gone {
-                delete.execute([&token.id])?;
-            }
-            Ok(gone)
-        })
-    }
-
-    fn delete_tokens(&mut self) -> Result<usize> {
-        if self.reader()?.is_none() {
-            return Ok(0);
-        }
-        self.write_tx(|rows| {
-            Ok(rows
-                .tx
-                .execute(&format!("DELETE FROM {}", rows.table), [])?)
-        })
-    }
-
-    fn details(&mut self) -> Result<Details> {
-        let mut details = Details::default();
-        details
-            .facts
-            .push(("file".into(), absolute(&self.path).display().to_string()));
-        details.facts.push(("table".into(), self.table.clone()));
-        let columns = if self.path.exists() {
-            self.columns()?
+    fn describe(&mut self, table: &str, details: &mut Details) -> Result<()> {
+        if self.in_memory {
+            details
+                .facts
+                .push(("file".into(), "(in memory, for this command only)".into()));
         } else {
-            Vec::new()
-        };
-        if columns.is_empty() {
-            details.facts.push((
-                "layout".into(),
-                "no table yet (created on the first save)".into(),
-            ));
+            details
+                .facts
+                .push(("file".into(), absolute(&self.path).display().to_string()));
+            details.warnings.extend(permission_warning(&self.path));
         }
-        details.warnings.extend(permission_warning(&self.path));
-        Ok(details)
+        details.facts.push(("table".into(), table.to_string()));
+        Ok(())
+    }
+
+    fn identity(&mut self) -> Result<String> {
+        if self.in_memory {
+            return Ok(format!("sqlite in-memory {:p}", self));
+        }
+        let path = fsutil::resolve_store_path(&self.path)?;
+        Ok(match Stamp::of(&path).identity() {
+            Some(inode) => format!("file {inode}"),
+            None => format!("file {}", absolute(&path).display()),
+        })
     }
 }

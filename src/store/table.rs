@@ -1,5 +1,7 @@
-//! An in-memory table of tokens: the memory store, and the file store
-//! between reading and writing its file.
+//! An in-memory table of tokens, and the one write transaction that the
+//! memory and file stores share: changes go to a working copy of the
+//! table, and `commit` hands the copy to the store (swapped in, or written
+//! to the file atomically); `abort` drops it.
 //!
 //! Rows are stored compactly (one allocation a row, not ten): a file store
 //! reads and rewrites every row on each save, and most rows are only
@@ -8,18 +10,16 @@
 //! lookups (a bulk save) the table builds hash indexes, so bulk saves stay
 //! linear.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use super::Rows;
-use crate::token::{compare_ids, id_after, numeric_id, BestMatch, MatchKey, Token};
+use super::{StoreError, WriteTx};
+use crate::field::Field;
+use crate::token::{compare_ids, next_id_after, BestMatch, MatchKey, NumericMax, Token};
 
 /// Lookups answered by scanning before the table builds its indexes.
 const SCANS_BEFORE_INDEXING: u32 = 4;
-
-/// The fields a `MatchKey` looks up, by position in `FIELD_NAMES`.
-const LOOKUP_FIELDS: [usize; 5] = [0, 1, 4, 5, 6];
 
 /// A token's ten fields in one buffer; an empty field is absent.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,61 +75,49 @@ impl Row {
     }
 }
 
+/// For each lookup field: value -> rows holding it.
 #[derive(Default)]
 struct Index {
-    /// For each of `LOOKUP_FIELDS`: value -> rows holding it.
-    by_field: [HashMap<String, Vec<usize>>; 5],
+    by_field: HashMap<(Field, Box<str>), Vec<usize>>,
 }
 
 impl Index {
     fn add(&mut self, i: usize, row: &Row) {
         let fields = row.fields();
-        for (slot, field) in LOOKUP_FIELDS.iter().enumerate() {
-            if let Some(v) = fields[*field] {
-                self.by_field[slot]
-                    .entry(v.to_string())
-                    .or_default()
-                    .push(i);
+        for field in Field::ALL.into_iter().filter(|f| f.is_lookup_key()) {
+            if let Some(v) = fields[field.index()] {
+                self.by_field.entry((field, v.into())).or_default().push(i);
             }
         }
     }
 
-    fn remove(&mut self, i: usize, row: &Row) {
-        let fields = row.fields();
-        for (slot, field) in LOOKUP_FIELDS.iter().enumerate() {
-            if let Some(list) = fields[*field].and_then(|v| self.by_field[slot].get_mut(v)) {
-                list.retain(|&j| j != i);
-            }
-        }
-    }
-
-    fn rows_with(&self, field: usize, value: &str) -> &[usize] {
-        let slot = LOOKUP_FIELDS.iter().position(|f| *f == field);
-        slot.and_then(|s| self.by_field[s].get(value))
+    fn rows_with(&self, field: Field, value: &str) -> &[usize] {
+        self.by_field
+            .get(&(field, value.into()))
             .map_or(&[], Vec::as_slice)
     }
 }
 
+/// Rows in the order they were read or inserted (a file keeps its row
+/// order); a removed row leaves a hole until the table is written.
 #[derive(Default)]
 pub(crate) struct TokenTable {
-    /// In the order they were read or inserted (a file keeps its row order).
-    rows: Vec<Row>,
+    rows: Vec<Option<Row>>,
     index: Option<Index>,
     scans: u32,
-    max_numeric_id: u128,
-    /// The row the last lookup found (rows only move when some are removed).
+    max_numeric_id: NumericMax,
+    /// The row the last lookup found (rows never move inside a write).
     last_found: Option<usize>,
 }
 
 impl TokenTable {
     pub fn from_rows(rows: Vec<Row>) -> TokenTable {
-        let max_numeric_id = rows
-            .iter()
-            .filter_map(|r| r.id().and_then(numeric_id))
-            .max()
-            .unwrap_or(0);
+        let mut max_numeric_id = NumericMax::default();
+        for row in &rows {
+            max_numeric_id.offer(row.id());
+        }
         TokenTable {
-            rows,
+            rows: rows.into_iter().map(Some).collect(),
             index: None,
             scans: 0,
             max_numeric_id,
@@ -137,37 +125,60 @@ impl TokenTable {
         }
     }
 
-    /// Rows in file order.
-    pub fn rows(&self) -> &[Row] {
-        &self.rows
+    /// The live rows in table order.
+    pub fn rows(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().flatten()
     }
 
-    /// Tokens in id order.
-    pub fn sorted(&self) -> Vec<Token> {
-        let mut all: Vec<Token> = self.rows.iter().map(Row::to_token).collect();
-        all.sort_by(|a, b| compare_ids(a.id.as_deref(), b.id.as_deref()));
-        all
+    pub fn into_rows(self) -> Vec<Row> {
+        self.rows.into_iter().flatten().collect()
     }
 
-    /// The row `key` selects, by the rules of [`BestMatch`].
+    /// How many slots the table has (live rows and holes).
+    pub fn slots(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Sorts the rows from slot `start` on into id order (rows added by a
+    /// write, so a new file comes out in id order whatever the source's).
+    pub fn sort_from(&mut self, start: usize) {
+        if start < self.rows.len() {
+            self.rows[start..].sort_by(|a, b| {
+                compare_ids(a.as_ref().and_then(Row::id), b.as_ref().and_then(Row::id))
+            });
+            self.index = None;
+            self.scans = 0;
+            self.last_found = None;
+        }
+    }
+
+    /// The row `key` selects, by the rules of [`BestMatch`]; among rows
+    /// with equal ids the first in table order (as the SDKs read them).
     fn position(&mut self, key: &MatchKey<'_>) -> Option<usize> {
         let mut best = BestMatch::new(key);
         if self.index.is_none() && self.scans < SCANS_BEFORE_INDEXING {
             self.scans += 1;
             for (i, row) in self.rows.iter().enumerate() {
-                best.offer(row.fields(), || i);
+                if let Some(row) = row {
+                    best.offer(row.fields(), || i);
+                }
             }
         } else {
+            let rows = &self.rows;
             let index = self.index.get_or_insert_with(|| {
                 let mut index = Index::default();
-                for (i, row) in self.rows.iter().enumerate() {
-                    index.add(i, row);
+                for (i, row) in rows.iter().enumerate() {
+                    if let Some(row) = row {
+                        index.add(i, row);
+                    }
                 }
                 index
             });
             for (field, value) in key.lookups() {
                 for &i in index.rows_with(field, value) {
-                    best.offer(self.rows[i].fields(), || i);
+                    if let Some(row) = &self.rows[i] {
+                        best.offer(row.fields(), || i);
+                    }
                 }
             }
         }
@@ -175,75 +186,26 @@ impl TokenTable {
         self.last_found
     }
 
-    /// Removes the tokens with these ids; returns the ids that were there.
-    pub fn remove(&mut self, ids: &[String]) -> Vec<String> {
-        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-        let gone = self.remove_rows(|row| row.id().is_some_and(|id| wanted.contains(id)));
-        gone.iter()
-            .filter_map(|r| r.id().map(str::to_owned))
-            .collect()
+    pub fn find(&mut self, key: &MatchKey<'_>) -> Option<Token> {
+        let i = self.position(key)?;
+        self.rows[i].as_ref().map(Row::to_token)
     }
 
-    /// Removes the tokens `select` picks; returns them.
-    pub fn remove_where(&mut self, select: &dyn Fn(&Token) -> bool) -> Vec<Token> {
-        let gone = self.remove_rows(|row| select(&row.to_token()));
-        gone.iter().map(Row::to_token).collect()
-    }
-
-    fn remove_rows(&mut self, select: impl Fn(&Row) -> bool) -> Vec<Row> {
-        let (gone, kept): (Vec<Row>, Vec<Row>) =
-            std::mem::take(&mut self.rows).into_iter().partition(select);
-        if gone.is_empty() {
-            self.rows = kept;
-        } else {
-            *self = TokenTable::from_rows(kept);
+    fn insert(&mut self, token: &Token) -> Result<()> {
+        let id = token.id.as_deref().unwrap_or_default();
+        if self.position(&MatchKey::Id(id)).is_some() {
+            return Err(
+                StoreError::Conflict(format!("a token with id {id} is already there")).into(),
+            );
         }
-        gone
-    }
-
-    /// Writes tokens exactly as given, replacing any token with the same id.
-    pub fn put(&mut self, tokens: &[Token]) -> Result<()> {
-        for token in tokens {
-            let Some(id) = token.id.as_deref() else {
-                bail!("cannot write a token without an id");
-            };
-            match self.position(&MatchKey::Id(id)) {
-                Some(i) => self.replace(i, Row::from_token(token)),
-                None => self.insert(token)?,
-            }
-        }
-        Ok(())
-    }
-
-    /// Sorts the rows from `start` on into id order (rows added by a bulk
-    /// write, so a new file comes out in id order whatever the source's).
-    pub fn sort_from(&mut self, start: usize) {
-        if start < self.rows.len() {
-            self.rows[start..].sort_by(|a, b| compare_ids(a.id(), b.id()));
-            self.index = None;
-            self.scans = 0;
-        }
-    }
-
-    /// Removes every token; returns how many there were.
-    pub fn clear(&mut self) -> usize {
-        let n = self.rows.len();
-        *self = TokenTable::default();
-        n
-    }
-
-    fn replace(&mut self, i: usize, row: Row) {
+        self.max_numeric_id.offer(Some(id));
+        let row = Row::from_token(token);
+        let i = self.rows.len();
         if let Some(index) = &mut self.index {
-            index.remove(i, &self.rows[i]);
             index.add(i, &row);
         }
-        self.rows[i] = row;
-    }
-}
-
-impl Rows for TokenTable {
-    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
-        Ok(self.position(key).map(|i| self.rows[i].to_token()))
+        self.rows.push(Some(row));
+        Ok(())
     }
 
     fn update(&mut self, token: &Token) -> Result<()> {
@@ -251,29 +213,137 @@ impl Rows for TokenTable {
         // An upsert updates the row it has just found: no second search.
         let found = self
             .last_found
-            .filter(|&i| self.rows.get(i).and_then(Row::id) == Some(id))
+            .filter(|&i| self.rows[i].as_ref().and_then(Row::id) == Some(id))
             .or_else(|| self.position(&MatchKey::Id(id)));
         let Some(i) = found else {
-            bail!("no token with id {id} to update");
+            return Err(StoreError::Conflict(format!("no token with id {id} to update")).into());
         };
-        self.replace(i, Row::from_token(token));
+        let row = Row::from_token(token);
+        if let Some(index) = &mut self.index {
+            // Stale entries for the old values are re-checked on lookup.
+            index.add(i, &row);
+        }
+        self.rows[i] = Some(row);
         Ok(())
     }
 
-    fn insert(&mut self, token: &Token) -> Result<()> {
-        if let Some(n) = token.id.as_deref().and_then(numeric_id) {
-            self.max_numeric_id = self.max_numeric_id.max(n);
+    /// Removes the first row with exactly this id.
+    fn remove(&mut self, id: &str) -> bool {
+        match self.position(&MatchKey::Id(id)) {
+            Some(i) => {
+                self.rows[i] = None;
+                self.last_found = None;
+                true
+            }
+            None => false,
         }
-        self.rows.push(Row::from_token(token));
-        let i = self.rows.len() - 1;
-        if let Some(index) = &mut self.index {
-            index.add(i, &self.rows[i]);
+    }
+
+    fn remove_all(&mut self) -> usize {
+        let n = self.rows().count();
+        *self = TokenTable::default();
+        n
+    }
+}
+
+/// Where a [`TableTx`] sends its table when it ends.
+pub(crate) trait TableSink {
+    /// Makes the changed table the store's (only called when it changed).
+    fn commit(self: Box<Self>, table: TokenTable) -> Result<()>;
+    /// Releases what the transaction held, leaving the store as it was.
+    fn abort(self: Box<Self>) -> Result<()>;
+}
+
+/// The write transaction of the table-backed stores (memory, file).
+pub(crate) struct TableTx<'s> {
+    table: TokenTable,
+    changed: bool,
+    sink: Option<Box<dyn TableSink + 's>>,
+}
+
+impl<'s> TableTx<'s> {
+    pub fn new(table: TokenTable, sink: Box<dyn TableSink + 's>) -> TableTx<'s> {
+        TableTx {
+            table,
+            changed: false,
+            sink: Some(sink),
+        }
+    }
+
+    fn changed<T>(&mut self, result: Result<T>) -> Result<T> {
+        if result.is_ok() {
+            self.changed = true;
+        }
+        result
+    }
+}
+
+impl WriteTx for TableTx<'_> {
+    fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
+        Ok(self.table.find(key))
+    }
+
+    fn get(&mut self, ids: &[String]) -> Result<Vec<Token>> {
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.table.find(&MatchKey::Id(id)))
+            .collect())
+    }
+
+    fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        self.table.rows().try_for_each(|row| visit(row.to_token()))
+    }
+
+    fn insert(&mut self, tokens: &[Token]) -> Result<()> {
+        for token in tokens {
+            let inserted = self.table.insert(token);
+            self.changed(inserted)?;
         }
         Ok(())
+    }
+
+    fn update(&mut self, token: &Token) -> Result<()> {
+        let updated = self.table.update(token);
+        self.changed(updated)
+    }
+
+    fn remove(&mut self, id: &str) -> Result<bool> {
+        let removed = self.table.remove(id);
+        self.changed |= removed;
+        Ok(removed)
+    }
+
+    fn remove_all(&mut self) -> Result<usize> {
+        let n = self.table.remove_all();
+        self.changed |= n > 0;
+        Ok(n)
     }
 
     fn next_id(&mut self) -> Result<String> {
-        id_after(self.max_numeric_id)
+        next_id_after(&self.table.max_numeric_id)
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let sink = self.sink.take().expect("a transaction ends once");
+        if self.changed {
+            sink.commit(std::mem::take(&mut self.table))
+        } else {
+            sink.abort()
+        }
+    }
+
+    fn abort(mut self: Box<Self>) -> Result<()> {
+        let sink = self.sink.take().expect("a transaction ends once");
+        sink.abort()
+    }
+}
+
+impl Drop for TableTx<'_> {
+    fn drop(&mut self) {
+        // Ended without commit or abort (a panic, an early return): undo.
+        if let Some(sink) = self.sink.take() {
+            let _ = sink.abort();
+        }
     }
 }
 
@@ -294,5 +364,17 @@ mod tests {
         for fields in cases {
             assert_eq!(Row::new(&fields).fields_or_empty(), fields);
         }
+    }
+
+    #[test]
+    fn duplicate_ids_remove_the_first_row_only() {
+        let a = Row::new(&["7", "first", "", "", "r"]);
+        let b = Row::new(&["7", "second", "", "", "r"]);
+        let mut table = TokenTable::from_rows(vec![a, b]);
+        let found = table.find(&MatchKey::Id("7")).unwrap();
+        assert_eq!(found.user_name.as_deref(), Some("first"));
+        assert!(table.remove("7"));
+        let left: Vec<_> = table.rows().map(|r| r.fields()[1]).collect();
+        assert_eq!(left, [Some("second")]);
     }
 }

@@ -35,6 +35,21 @@ impl TestEnv {
         cmd
     }
 
+    /// Runs the binary with these arguments and no standard input; the
+    /// result must be looked at (`Run` is `#[must_use]`, as jj's runner).
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let out = self.cmd().args(args).write_stdin(stdin).output().unwrap();
+        Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// `save --user-name USER --access-token ACCESS` into `store`, which
     /// must succeed.
     pub fn save_user(&self, store: &str, user: &str, access: &str) {
@@ -57,6 +72,41 @@ impl TestEnv {
         let to = self.path(name);
         std::fs::copy(fixture_path(name), &to).expect("copy fixture");
         to
+    }
+}
+
+/// What a run of the binary gave.
+#[must_use]
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns stdout.
+    pub fn ok(self) -> String {
+        assert_eq!(self.code, Some(0), "failed: {}", self.stderr);
+        self.stdout
+    }
+
+    /// Asserts this exit code and one stderr line; returns that line.
+    pub fn fails(self, code: i32) -> String {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "stdout: {} stderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "not one line: {}",
+            self.stderr
+        );
+        self.stderr
     }
 }
 

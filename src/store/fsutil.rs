@@ -1,0 +1,390 @@
+//! File-system steps that the file and SQLite stores share: resolving a
+//! store path once, refusing paths that cannot be a store, private
+//! folders that are removed again when a write that made them fails, the
+//! bounded writer lock beside a file, and atomic replacement.
+
+use std::fs::{self, File};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::StoreError;
+
+/// How long a writer waits for another tokenstore writer.
+pub const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// Resolves a store path once: a symlink (or a chain of them) becomes the
+/// file it points to, so a write replaces the target and keeps the link.
+/// Refuses a link owned by someone else in a sticky world-writable folder
+/// (as the kernel's protected_symlinks does), and anything but a regular
+/// file (a folder, device, FIFO or socket). A missing file is fine.
+pub fn resolve_store_path(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        let meta = match fs::symlink_metadata(&current) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(current),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot look at {}", current.display()))
+            }
+        };
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            refuse_planted_link(&current, &meta)?;
+            let target = fs::read_link(&current)
+                .with_context(|| format!("cannot read the link {}", current.display()))?;
+            current = match current.parent() {
+                Some(parent) if target.is_relative() => parent.join(target),
+                _ => target,
+            };
+            continue;
+        }
+        if !kind.is_file() {
+            return Err(StoreError::BadPath(format!(
+                "{} is {}, not a store file",
+                path.display(),
+                describe_kind(&meta)
+            ))
+            .into());
+        }
+        return Ok(current);
+    }
+    Err(StoreError::BadPath(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    ))
+    .into())
+}
+
+fn describe_kind(meta: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// A symlink in a sticky, world-writable folder (like /tmp) that belongs
+/// to neither the folder's owner nor us may have been planted to make us
+/// write elsewhere.
+fn refuse_planted_link(link: &Path, meta: &fs::Metadata) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let parent = match link.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let Ok(folder) = fs::metadata(parent) else {
+            return Ok(());
+        };
+        let sticky_world_writable = folder.mode() & 0o1002 == 0o1002;
+        let me = effective_uid();
+        if sticky_world_writable && meta.uid() != folder.uid() && meta.uid() != me {
+            return Err(StoreError::BadPath(format!(
+                "{} is a symbolic link owned by another user in a shared folder; \
+                 refusing to follow it (point --store at the real file)",
+                link.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The effective user id, read from /proc to avoid an unsafe libc call.
+#[cfg(unix)]
+fn effective_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+}
+
+/// Refuses to replace a file with more than one name: the rename would
+/// leave the other names holding the old tokens.
+pub fn refuse_hard_links(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = fs::metadata(path) {
+            if meta.nlink() > 1 {
+                return Err(StoreError::BadPath(format!(
+                    "{} has {} hard links; replacing it would leave the other names with the \
+                     old tokens, so tokenstore does not write it (remove the extra links, or \
+                     write through the one name the application uses after removing the others)",
+                    path.display(),
+                    meta.nlink()
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Folders created for a store, removed again (when still empty) if the
+/// write that made them fails.
+#[derive(Default)]
+pub struct CreatedFolders(Vec<PathBuf>);
+
+impl CreatedFolders {
+    /// Creates the missing folders on the way to `path`, private (0700).
+    pub fn create_parents(&mut self, path: &Path) -> Result<()> {
+        let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+            return Ok(());
+        };
+        let mut missing = Vec::new();
+        let mut at = Some(parent);
+        while let Some(dir) = at.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            missing.push(dir.to_path_buf());
+            at = dir.parent();
+        }
+        for dir in missing.into_iter().rev() {
+            let mut builder = fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            match builder.create(&dir) {
+                Ok(()) => self.0.push(dir),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot create folder {}", dir.display()))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the folders made, innermost first, if nothing else is in them.
+    pub fn remove(&mut self) {
+        for dir in self.0.drain(..).rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+
+    /// Keeps the folders: the write that made them succeeded.
+    pub fn keep(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// The exclusive lock on `PATH.lock` that serialises tokenstore writers
+/// of one file store. Created 0600 (owned like the store when root makes
+/// it); removed again by the holder that created it if the store was not
+/// created in the end.
+pub struct WriterLock {
+    file: File,
+    path: PathBuf,
+    created: bool,
+}
+
+impl WriterLock {
+    pub fn lock_path(store: &Path) -> PathBuf {
+        let mut name = store.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        store.with_file_name(name)
+    }
+
+    /// Takes the lock, waiting at most [`LOCK_WAIT`].
+    pub fn acquire(store: &Path) -> Result<WriterLock> {
+        let path = Self::lock_path(store);
+        let started = Instant::now();
+        loop {
+            let (file, created) = open_lock_file(&path, store)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => {
+                    if started.elapsed() >= LOCK_WAIT {
+                        return Err(StoreError::Busy(format!(
+                            "another tokenstore process has held {} for {} s; try again later",
+                            path.display(),
+                            LOCK_WAIT.as_secs()
+                        ))
+                        .into());
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+                }
+            }
+            // The holder before us may have removed the lock file it had
+            // created; a lock on a removed file serialises nothing.
+            if same_file(&file, &path) {
+                return Ok(WriterLock {
+                    file,
+                    path,
+                    created,
+                });
+            }
+        }
+    }
+
+    /// Removes the lock file if this writer created it and the store does
+    /// not exist (a failed or empty first write leaves nothing behind).
+    /// Done while holding the lock; later writers re-check the file.
+    pub fn release(self, store: &Path) {
+        if self.created && !store.exists() {
+            let _ = fs::remove_file(&self.path);
+        }
+        drop(self.file);
+    }
+}
+
+fn open_lock_file(path: &Path, store: &Path) -> Result<(File, bool)> {
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        if !meta.file_type().is_file() {
+            return Err(StoreError::BadPath(format!(
+                "{} is {}, not a lock file; remove it",
+                path.display(),
+                describe_kind(&meta)
+            ))
+            .into());
+        }
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(file) => {
+            give_to_store_owner(path, store);
+            Ok((file, true))
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot open lock file {}", path.display()))?;
+            Ok((file, false))
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot create lock file {}", path.display())),
+    }
+}
+
+/// A file root creates beside another user's store goes to that user, so
+/// the application can still take the lock.
+fn give_to_store_owner(path: &Path, store: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = fs::metadata(store) {
+            let _ = std::os::unix::fs::chown(path, Some(meta.uid()), Some(meta.gid()));
+        }
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// What identifies the file at a path: device, inode, size and change
+/// time. A file rewritten in place or replaced since it was read differs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamp(Option<(u64, u64, u64, i64, i64)>);
+
+impl Stamp {
+    pub fn of(path: &Path) -> Stamp {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Stamp(
+                fs::metadata(path)
+                    .ok()
+                    .map(|m| (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())),
+            )
+        }
+        #[cfg(not(unix))]
+        {
+            Stamp(fs::metadata(path).ok().map(|m| (0, 0, m.len(), 0, 0)))
+        }
+    }
+
+    /// Device and inode, for telling whether two names are one file.
+    pub fn identity(&self) -> Option<String> {
+        self.0.map(|(dev, ino, ..)| format!("{dev}:{ino}"))
+    }
+}
+
+/// Atomically replaces `path` with what `write` produces: a temporary
+/// file in the same folder, fsync, rename, fsync of the folder. The new
+/// file keeps the old one's owner and mode (a new file is 0600); `check`
+/// runs just before the rename and may refuse it.
+pub fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
+    check: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    let shown = path.display();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // tempfile creates the file 0600, which is what a new store gets.
+    let temp = tempfile::Builder::new()
+        .prefix(".tokenstore-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file());
+        write(&mut out)?;
+        std::io::Write::flush(&mut out).with_context(|| format!("cannot write {shown}"))?;
+    }
+    keep_owner_and_mode(path, temp.path())?;
+    temp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot sync {shown}"))?;
+    check()?;
+    temp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot replace {shown}"))?;
+    // Make the rename itself durable.
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Gives the replacement file the mode (never wider than the original's)
+/// and, where allowed, the owner of the file it replaces.
+fn keep_owner_and_mode(original: &Path, replacement: &Path) -> Result<()> {
+    let Ok(meta) = fs::metadata(original) else {
+        return Ok(());
+    };
+    fs::set_permissions(replacement, meta.permissions())
+        .with_context(|| format!("cannot set the mode of {}", replacement.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Only root may give a file away; for others it is already theirs.
+        let _ = std::os::unix::fs::chown(replacement, Some(meta.uid()), Some(meta.gid()));
+    }
+    Ok(())
+}

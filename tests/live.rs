@@ -1,0 +1,671 @@
+//! Safe on a live store: no operation loses, corrupts or resurrects a
+//! token, and a failed write leaves every store exactly as it was and
+//! creates nothing. Through the real binary where a user would notice.
+
+mod common;
+
+use std::path::Path;
+
+use common::{token, TestEnv};
+use serde_json::Value;
+use tokenstore::store::{self, TokenStore, TokenStoreExt};
+use tokenstore::uri::StoreUri;
+
+fn open(uri: &str) -> Box<dyn TokenStore> {
+    store::open(&StoreUri::parse(uri).unwrap()).unwrap()
+}
+
+fn ids(uri: &str) -> Vec<String> {
+    open(uri)
+        .get_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id.unwrap())
+        .collect()
+}
+
+/// Every entry of a folder, names only, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut all: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    all.sort();
+    all
+}
+
+/// A token that cannot be saved (a user without any token), as JSON.
+const UNSAVEABLE: &str = "{\"user_name\":\"u\"}\n";
+
+#[test]
+fn a_failed_first_write_creates_nothing() {
+    let env = TestEnv::new();
+    for store in [
+        "sqlite:new.db",
+        "file:new.csv",
+        "sqlite:deep/er/new.db",
+        "file:deep/er/new.csv",
+    ] {
+        let err = env
+            .run_with_stdin(&["--store", store, "save", "--input", "-"], UNSAVEABLE)
+            .fails(2);
+        assert!(err.contains("refresh, grant or access token"), "{err}");
+        assert_eq!(entries(env.dir.path()), Vec::<String>::new(), "{store}");
+    }
+    // A write that changes nothing (deleting from a store that is not
+    // there) creates nothing either.
+    for store in ["sqlite:new.db", "file:new.csv"] {
+        let _ = env.run(&["--store", store, "delete", "1"]);
+        assert_eq!(entries(env.dir.path()), Vec::<String>::new(), "{store}");
+    }
+    // Paths that can never be a store are refused before anything is made.
+    for store in ["file:/", "file:..", "file:."] {
+        let err = env
+            .run(&[
+                "--store",
+                store,
+                "save",
+                "--user-name",
+                "u",
+                "--access-token",
+                "a",
+            ])
+            .fails(1);
+        assert!(err.contains("a folder"), "{err}");
+    }
+    assert_eq!(entries(env.dir.path()), Vec::<String>::new());
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn a_failed_first_write_into_mysql_creates_no_table() {
+    use mysql::prelude::Queryable;
+    let Some(base) = common::mysql_base_uri() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let table = common::unique_table("nocreate");
+    let uri = format!("{base}?table={table}");
+    env.run_with_stdin(&["--store", &uri, "save", "--input", "-"], UNSAVEABLE)
+        .fails(2);
+    // A value too long for the SDK's varchar(255): refused by the server
+    // after the table was created; the table goes again.
+    let long = format!(
+        "{{\"user_name\":\"{}\",\"access_token\":\"a\"}}",
+        "u".repeat(300)
+    );
+    let err = env
+        .run_with_stdin(&["--store", &uri, "save", "--input", "-"], &long)
+        .fails(1);
+    assert!(err.contains("too long for column `user_name`"), "{err}");
+    assert!(!err.contains("uuuuuuuu"), "the value leaked: {err}");
+    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    let tables: Vec<String> = conn
+        .exec(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME = ?",
+            (&table,),
+        )
+        .unwrap();
+    assert!(tables.is_empty(), "table {table} was left behind");
+}
+
+/// A trigger that changes every inserted row: what is written no longer
+/// reads back the same, so migrate must abort before commit and leave the
+/// target exactly as it was.
+#[test]
+fn a_failed_verification_leaves_the_target_as_it_was() {
+    let env = TestEnv::new();
+    let from = format!("file:{}", env.path("from.csv").display());
+    open(&from)
+        .put_tokens(&[
+            token(&[("id", "1"), ("user_name", "a"), ("access_token", "x")]),
+            token(&[("id", "2"), ("user_name", "b"), ("access_token", "y")]),
+        ])
+        .unwrap();
+    let db = env.path("to.db");
+    let to = format!("sqlite:{}", db.display());
+    open(&to)
+        .put_tokens(&[token(&[
+            ("id", "9"),
+            ("user_name", "kept"),
+            ("access_token", "k"),
+        ])])
+        .unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER mangle AFTER INSERT ON oauthtoken BEGIN \
+             UPDATE oauthtoken SET user_name = 'mangled' WHERE id = NEW.id; END;",
+        )
+        .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let err = env.run(&["migrate", "--from", &from, "--to", &to]).fails(1);
+    assert!(err.contains("verification failed"), "{err}");
+    assert!(err.contains("different user_name"), "{err}");
+    assert!(err.contains("left as it was"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the target changed");
+    assert_eq!(ids(&to), ["9"]);
+    assert_eq!(ids(&from), ["1", "2"]);
+}
+
+/// A UNIQUE index on another column: a colliding token is a conflict
+/// reported without its value, never a REPLACE that deletes another row.
+#[test]
+fn a_unique_key_collision_deletes_nothing_and_shows_no_value() {
+    let env = TestEnv::new();
+    let secret = "1000.rt.collides-with-another-row-0001";
+    let db = env.path("t.db");
+    let to = format!("sqlite:{}", db.display());
+    open(&to)
+        .put_tokens(&[token(&[
+            ("id", "1"),
+            ("user_name", "a"),
+            ("refresh_token", secret),
+        ])])
+        .unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE UNIQUE INDEX rt_unique ON oauthtoken (refresh_token)")
+        .unwrap();
+    let from = format!("file:{}", env.path("from.csv").display());
+    open(&from)
+        .put_tokens(&[token(&[
+            ("id", "2"),
+            ("user_name", "b"),
+            ("refresh_token", secret),
+        ])])
+        .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let err = env
+        .run(&[
+            "migrate",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--on-conflict",
+            "overwrite",
+        ])
+        .fails(1);
+    assert!(err.contains("refresh_token"), "{err}");
+    assert!(!err.contains("collides-with"), "the secret leaked: {err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(ids(&to), ["1"]);
+    #[cfg(feature = "mysql")]
+    if let Some(uri) = common::mysql_uri("uq") {
+        use mysql::prelude::Queryable;
+        open(&uri)
+            .put_tokens(&[token(&[
+                ("id", "1"),
+                ("user_name", "a"),
+                ("refresh_token", secret),
+            ])])
+            .unwrap();
+        let table = uri.rsplit('=').next().unwrap();
+        let base = common::mysql_base_uri().unwrap();
+        let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+        conn.query_drop(format!(
+            "CREATE UNIQUE INDEX rt_unique ON {table} (refresh_token)"
+        ))
+        .unwrap();
+        let err = env
+            .run(&[
+                "migrate",
+                "--from",
+                &from,
+                "--to",
+                &uri,
+                "--on-conflict",
+                "overwrite",
+            ])
+            .fails(1);
+        assert!(err.contains("unique key `rt_unique`"), "{err}");
+        assert!(!err.contains("collides-with"), "the secret leaked: {err}");
+        assert_eq!(ids(&uri), ["1"]);
+    }
+}
+
+#[test]
+fn mysql_compares_ids_and_keys_exactly_and_refuses_truncation() {
+    let Some(uri) = common::mysql_uri("exact") else {
+        return;
+    };
+    let env = TestEnv::new();
+    open(&uri)
+        .put_tokens(&[
+            token(&[("id", "3"), ("user_name", "abc"), ("access_token", "x")]),
+            token(&[("id", "4"), ("user_name", "ABC"), ("access_token", "y")]),
+        ])
+        .unwrap();
+    // `3 ` and `03` are not `3`; `Abc` is nobody.
+    for id in ["3 ", "03"] {
+        let out = env.run(&["--store", &uri, "delete", id, "--strict"]);
+        assert_eq!(out.code, Some(3), "{id}: {out:?}");
+    }
+    assert_eq!(ids(&uri), ["3", "4"]);
+    let out = env.run(&["--store", &uri, "find", "--user-name", "Abc"]);
+    assert_eq!(out.code, Some(3));
+    let found: Value = serde_json::from_str(
+        &env.run(&["--store", &uri, "find", "--user-name", "ABC", "--json"])
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(found["id"], "4");
+    // A migrated id `3 ` must not replace `3`: the server's PAD SPACE
+    // collation calls them one key, so it is a refused conflict.
+    let from = format!("file:{}", env.path("from.csv").display());
+    open(&from)
+        .put_tokens(&[token(&[
+            ("id", "3 "),
+            ("user_name", "space"),
+            ("access_token", "z"),
+        ])])
+        .unwrap();
+    let out = env.run(&[
+        "migrate",
+        "--from",
+        &from,
+        "--to",
+        &uri,
+        "--on-conflict",
+        "overwrite",
+    ]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let users: Vec<String> = open(&uri)
+        .get_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.user_name.unwrap())
+        .collect();
+    assert_eq!(users, ["abc", "ABC"]);
+}
+
+#[test]
+fn a_numeric_id_column_is_refused() {
+    let env = TestEnv::new();
+    let db = env.path("int.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE oauthtoken (id INTEGER NOT NULL, user_name varchar(255), \
+             client_id varchar(255), client_secret varchar(255), refresh_token varchar(255), \
+             access_token varchar(255), grant_token varchar(255), expiry_time varchar(20), \
+             redirect_url varchar(255), api_domain varchar(255), primary key (id)); \
+             INSERT INTO oauthtoken (id, user_name, access_token) VALUES (1, 'u', 'a');",
+        )
+        .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let store = format!("sqlite:{}", db.display());
+    for args in [
+        vec!["--store", &store, "list"],
+        vec!["--store", &store, "delete", "01"],
+    ] {
+        let err = env.run(&args).fails(1);
+        assert!(err.contains("id column of type INTEGER"), "{err}");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn next_ids_never_fall_back_to_one() {
+    let env = TestEnv::new();
+    let huge = "123456789012345678901234567890123456789012345";
+    for store in [
+        format!("file:{}", env.path("t.csv").display()),
+        format!("sqlite:{}", env.path("t.db").display()),
+    ] {
+        open(&store)
+            .put_tokens(&[
+                token(&[("id", "1"), ("user_name", "a"), ("access_token", "x")]),
+                token(&[("id", huge), ("user_name", "b"), ("access_token", "y")]),
+                token(&[
+                    ("id", "python_c_us_prd_0001"),
+                    ("user_name", "c"),
+                    ("access_token", "z"),
+                ]),
+            ])
+            .unwrap();
+        let saved: Value = serde_json::from_str(
+            &env.run(&[
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                "d",
+                "--access-token",
+                "w",
+                "--json",
+            ])
+            .ok(),
+        )
+        .unwrap();
+        assert_eq!(
+            saved["id"], "123456789012345678901234567890123456789012346",
+            "{store}"
+        );
+    }
+}
+
+#[test]
+fn delete_source_needs_a_target_that_outlives_the_command() {
+    let env = TestEnv::new();
+    let from = format!("file:{}", env.path("from.csv").display());
+    open(&from)
+        .put_tokens(&[token(&[
+            ("id", "1"),
+            ("user_name", "a"),
+            ("access_token", "x"),
+        ])])
+        .unwrap();
+    let before = std::fs::read(env.path("from.csv")).unwrap();
+    for to in ["memory:", "sqlite::memory:"] {
+        let err = env
+            .run(&["migrate", "--from", &from, "--to", to, "--delete-source"])
+            .fails(2);
+        assert!(err.contains("lives only as long as this command"), "{err}");
+    }
+    // Without --delete-source an in-memory SQLite target validates the
+    // source, and no file named `:memory:` appears.
+    env.run(&["migrate", "--from", &from, "--to", "sqlite::memory:"])
+        .ok();
+    assert_eq!(std::fs::read(env.path("from.csv")).unwrap(), before);
+    assert!(!env.path(":memory:").exists());
+}
+
+#[test]
+fn the_same_store_by_another_name_is_refused() {
+    let env = TestEnv::new();
+    let csv = env.path("t.csv");
+    let store = format!("file:{}", csv.display());
+    open(&store)
+        .put_tokens(&[token(&[
+            ("id", "1"),
+            ("user_name", "a"),
+            ("access_token", "x"),
+        ])])
+        .unwrap();
+    std::os::unix::fs::symlink(&csv, env.path("link.csv")).unwrap();
+    std::fs::hard_link(&csv, env.path("hard.csv")).unwrap();
+    let before = std::fs::read(&csv).unwrap();
+    for other in ["link.csv", "hard.csv", "./t.csv"] {
+        let to = format!("file:{}", env.path(other).display());
+        let err = env
+            .run(&["migrate", "--from", &store, "--to", &to, "--delete-source"])
+            .fails(1);
+        assert!(err.contains("the same store"), "{other}: {err}");
+        assert_eq!(std::fs::read(&csv).unwrap(), before);
+    }
+    std::fs::remove_file(env.path("hard.csv")).unwrap();
+    // Two tables in one SQLite file are two stores.
+    let db = env.path("two.db");
+    let a = format!("sqlite:{}?table=first", db.display());
+    let b = format!("sqlite:{}?table=second", db.display());
+    open(&a)
+        .put_tokens(&[token(&[
+            ("id", "5"),
+            ("user_name", "a"),
+            ("access_token", "x"),
+        ])])
+        .unwrap();
+    env.run(&["migrate", "--from", &a, "--to", &b, "--delete-source"])
+        .ok();
+    assert_eq!(ids(&b), ["5"]);
+    assert_eq!(ids(&a), Vec::<String>::new());
+    // One MySQL table through two host spellings.
+    if let Some(uri) = common::mysql_uri("same") {
+        open(&uri)
+            .put_tokens(&[token(&[
+                ("id", "1"),
+                ("user_name", "a"),
+                ("access_token", "x"),
+            ])])
+            .unwrap();
+        let other = uri.replace("127.0.0.1", "localhost");
+        assert_ne!(other, uri);
+        let err = env
+            .run(&["migrate", "--from", &uri, "--to", &other, "--delete-source"])
+            .fails(1);
+        assert!(err.contains("the same store"), "{err}");
+        assert_eq!(ids(&uri), ["1"]);
+    }
+}
+
+/// A token the application changes after migrate copied it stays in the
+/// source: deletion compares all ten fields inside the source's write.
+#[test]
+fn delete_source_keeps_tokens_changed_after_the_copy() {
+    use tokenstore::ops::migrate::{migrate, OnConflict, Options, Phase, Progress};
+    let env = TestEnv::new();
+    for kind in ["file:from.csv", "sqlite:from.db"] {
+        let (scheme, name) = kind.split_once(':').unwrap();
+        let from = format!("{scheme}:{}", env.path(name).display());
+        let to = format!("sqlite:{}", env.path(&format!("to-{name}.db")).display());
+        open(&from)
+            .put_tokens(&[
+                token(&[("id", "1"), ("user_name", "a"), ("access_token", "x")]),
+                token(&[("id", "2"), ("user_name", "b"), ("access_token", "y")]),
+            ])
+            .unwrap();
+        let options = Options {
+            on_conflict: OnConflict::Fail,
+            dry_run: false,
+            delete_source: true,
+        };
+        let (mut source, mut target) = (open(&from), open(&to));
+        let app = from.clone();
+        let report = migrate(source.as_mut(), target.as_mut(), options, &mut |p| {
+            if let Progress::Phase(Phase::DeletingFromSource) = p {
+                // The application refreshes user b's access token now.
+                open(&app)
+                    .save_token(&token(&[("user_name", "b"), ("access_token", "fresh")]))
+                    .unwrap();
+            }
+        })
+        .unwrap();
+        assert_eq!(report.deleted_from_source, 1, "{kind}");
+        assert_eq!(report.kept_in_source_changed, 1, "{kind}");
+        let left = open(&from).get_tokens().unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].access_token.as_ref().unwrap().expose(), "fresh");
+    }
+}
+
+#[test]
+fn a_symlinked_store_updates_its_target_and_keeps_the_link() {
+    let env = TestEnv::new();
+    std::fs::create_dir(env.path("real")).unwrap();
+    let target = env.path("real/tokens.csv");
+    let link = env.path("tokens.csv");
+    std::os::unix::fs::symlink("real/tokens.csv", &link).unwrap();
+    env.save_user(&format!("file:{}", link.display()), "a", "x");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&target).unwrap().contains("\n1,a,"));
+    env.save_user(&format!("file:{}", link.display()), "b", "y");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(ids(&format!("file:{}", target.display())), ["1", "2"]);
+}
+
+#[test]
+fn paths_that_are_not_files_are_refused() {
+    let env = TestEnv::new();
+    let fifo = env.path("fifo.csv");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (store, what) in [
+        (format!("file:{}", fifo.display()), "a FIFO"),
+        ("file:/dev/null".to_string(), "a device"),
+        (format!("file:{}", env.dir.path().display()), "a folder"),
+    ] {
+        for args in [
+            vec!["--store", &store, "list"],
+            vec![
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                "u",
+                "--access-token",
+                "a",
+            ],
+        ] {
+            let err = env.run(&args).fails(1);
+            assert!(err.contains(what), "{store}: {err}");
+        }
+    }
+    // A FIFO where the lock file goes would block every writer.
+    let store = format!("file:{}", env.path("t.csv").display());
+    env.save_user(&store, "a", "x");
+    std::fs::remove_file(env.path("t.csv.lock")).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(env.path("t.csv.lock"))
+        .status()
+        .unwrap()
+        .success());
+    let err = env
+        .run(&[
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            "b",
+            "--access-token",
+            "y",
+        ])
+        .fails(1);
+    assert!(err.contains("not a lock file"), "{err}");
+}
+
+#[test]
+fn a_hard_linked_store_is_refused_for_writes() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    env.save_user(&store, "a", "x");
+    std::fs::hard_link(env.path("t.csv"), env.path("other-name.csv")).unwrap();
+    let before = std::fs::read(env.path("t.csv")).unwrap();
+    let err = env
+        .run(&[
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            "b",
+            "--access-token",
+            "y",
+        ])
+        .fails(1);
+    assert!(err.contains("hard links"), "{err}");
+    assert_eq!(std::fs::read(env.path("t.csv")).unwrap(), before);
+    // Reading it is fine.
+    assert_eq!(ids(&store), ["1"]);
+}
+
+#[test]
+fn dry_runs_create_nothing() {
+    let env = TestEnv::new();
+    let from = format!("file:{}", env.path("from.csv").display());
+    env.save_user(&from, "a", "x");
+    let before = entries(env.dir.path());
+    for to in ["sqlite:sub/new.db", "file:sub/new.csv"] {
+        env.run(&["migrate", "--from", &from, "--to", to, "--dry-run"])
+            .ok();
+        assert_eq!(entries(env.dir.path()), before, "{to}");
+    }
+    env.run(&["--store", "file:gone/t.csv", "purge", "--dry-run"])
+        .ok();
+    assert_eq!(entries(env.dir.path()), before);
+}
+
+/// An SDK rewrites its file in place: truncate, then write. A write that
+/// catches the file empty or half-written must wait for it, not take it
+/// for the truth (which would drop every token in it).
+#[test]
+fn a_file_caught_mid_rewrite_is_not_taken_for_the_truth() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let store = format!("file:{}", path.display());
+    open(&store)
+        .put_tokens(
+            &(1..=50)
+                .map(|n| {
+                    token(&[
+                        ("id", &n.to_string()),
+                        ("user_name", &format!("user{n}")),
+                        ("access_token", "x"),
+                    ])
+                })
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    let whole = std::fs::read(&path).unwrap();
+    for cut in [0, 40, whole.len() / 2] {
+        // The "SDK": the file cut at `cut` bytes, whole again 60 ms later.
+        std::fs::write(&path, &whole[..cut]).unwrap();
+        let writer = {
+            let (path, whole) = (path.clone(), whole.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(60));
+                std::fs::write(&path, whole).unwrap();
+            })
+        };
+        env.save_user(&store, &format!("new{cut}"), "y");
+        writer.join().unwrap();
+        let after = ids(&store);
+        assert_eq!(after.len(), 51, "cut at {cut}: {after:?}");
+        // Start the next round from the 50 tokens again.
+        std::fs::write(&path, &whole).unwrap();
+    }
+}
+
+#[test]
+fn purge_expired_removes_only_dead_tokens() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    let past = "1000";
+    open(&store)
+        .put_tokens(&[
+            token(&[
+                ("id", "1"),
+                ("user_name", "idle"),
+                ("access_token", "a"),
+                ("refresh_token", "r"),
+                ("expiry_time", past),
+            ]),
+            token(&[
+                ("id", "2"),
+                ("user_name", "dead"),
+                ("access_token", "a"),
+                ("expiry_time", past),
+            ]),
+            token(&[
+                ("id", "3"),
+                ("user_name", "fresh"),
+                ("access_token", "a"),
+                ("expiry_time", "99999999999999"),
+            ]),
+        ])
+        .unwrap();
+    let listed: Value =
+        serde_json::from_str(&env.run(&["--store", &store, "list", "--json"]).ok()).unwrap();
+    let states: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["refreshable", "dead", "valid"]);
+    env.run(&["--store", &store, "purge", "--expired", "--yes"])
+        .ok();
+    assert_eq!(ids(&store), ["1", "3"]);
+    env.run(&["--store", &store, "purge", "--access-expired", "--yes"])
+        .ok();
+    assert_eq!(ids(&store), ["3"]);
+}

@@ -145,6 +145,10 @@ pub struct SaveArgs {
         "client_secret", "refresh_token", "access_token", "grant_token", "expiry_time",
         "expires_in", "redirect_url", "api_domain"])]
     pub input: Option<String>,
+    /// With --input: what to do with a token whose id the store holds with other
+    /// content (overwrite merges it, given fields winning, as save does)
+    #[arg(long, value_enum, default_value_t = OnConflict::Fail, requires = "input")]
+    pub on_conflict: OnConflict,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -9,7 +9,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
-use crate::secret::Secret;
+use crate::secret::{looks_masked, Secret};
 use crate::token::{Token, TokenState};
 
 #[derive(Serialize)]
@@ -80,10 +80,13 @@ enum Text {
 }
 
 impl Text {
-    fn into_string(self) -> String {
+    /// The value as text; a number must be a whole number (the SDKs call
+    /// `int()` on ids and expiry times and break on `1e3` or `1.5`).
+    fn into_string(self, field: &str) -> Result<String, String> {
         match self {
-            Text::String(s) => s,
-            Text::Number(n) => n.to_string(),
+            Text::String(s) => Ok(s),
+            Text::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
+            Text::Number(n) => Err(format!("{field} is {n}, not a whole number")),
         }
     }
 }
@@ -111,25 +114,32 @@ struct TokenInput {
 }
 
 impl TokenInput {
-    fn into_token(self) -> Token {
-        Token::from_fields([
-            self.id.map(Text::into_string),
+    fn into_token(self) -> Result<Token, String> {
+        let id = self.id.map(|v| v.into_string("id")).transpose()?;
+        let expiry = self
+            .expiry_time
+            .map(|v| v.into_string("expiry_time"))
+            .transpose()?;
+        if let Some(e) = expiry.as_deref().filter(|e| !e.is_empty()) {
+            if e.parse::<i64>().is_err() {
+                return Err(format!(
+                    "expiry_time is `{e}`, not milliseconds since the epoch (e.g. 1767225600000)"
+                ));
+            }
+        }
+        Ok(Token::from_fields([
+            id,
             self.user_name,
             self.client_id,
             self.client_secret,
             self.refresh_token,
             self.access_token,
             self.grant_token,
-            self.expiry_time.map(Text::into_string),
+            expiry,
             self.redirect_url,
             self.api_domain,
-        ])
+        ]))
     }
-}
-
-/// Whether a value looks like this tool's masked output rather than a secret.
-fn looks_masked(value: &str) -> bool {
-    value == "****" || value.contains('…')
 }
 
 /// Parses one JSON object, an array of them, or JSON lines. A secret that
@@ -144,7 +154,15 @@ pub fn parse_tokens(text: &str) -> Result<Vec<Token>> {
             .collect::<Result<_, _>>()
             .context("invalid JSON input")?
     };
-    let tokens: Vec<Token> = inputs.into_iter().map(TokenInput::into_token).collect();
+    let tokens: Vec<Token> = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(n, input)| {
+            input
+                .into_token()
+                .map_err(|reason| anyhow::anyhow!("token {} of the input: {reason}", n + 1))
+        })
+        .collect::<Result<_>>()?;
     for (n, token) in tokens.iter().enumerate() {
         let fields = token.fields();
         for field in Field::ALL.into_iter().filter(|f| f.is_secret()) {

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line, with the cause chain; store errors never hold secrets.
             let message = format!("{e:#}").replace(['\n', '\r'], " ");
-            eprintln!("tokenstore: error: {message}");
+            let _ = writeln!(std::io::stderr().lock(), "tokenstore: error: {message}");
             tokenstore::exit_code(&e)
         }
     };

@@ -150,6 +150,20 @@ impl<'w> TokenWriter<'w> {
     }
 }
 
+/// A notice for people on standard error, `tokenstore: …`. A closed or
+/// broken stderr is not an error worth failing a finished command for.
+pub fn notice(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "tokenstore: {message}");
+}
+
+/// One line of a command's result on standard output; a reader that went
+/// away is reported as a broken pipe, which `main` treats as success.
+pub fn line(out: &mut dyn Write, text: &str) -> Result<()> {
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}
+
 /// Writes one token: a JSON object (not an array) for `json`.
 pub fn write_one(out: &mut dyn Write, token: &Token, style: Style) -> Result<()> {
     if style.format == Format::Json {

@@ -37,6 +37,13 @@ impl Secret {
     }
 }
 
+/// Whether a value is this tool's masked output (`****`, or the ends of a
+/// value around `…`) rather than a secret: saving it would overwrite a real
+/// secret with its mask.
+pub fn looks_masked(value: &str) -> bool {
+    value == "****" || value.contains('…')
+}
+
 /// The value of an optional secret, for code that writes stores.
 pub fn exposed(secret: &Option<Secret>) -> Option<&str> {
     secret.as_ref().map(Secret::expose)

@@ -669,3 +669,154 @@ fn purge_expired_removes_only_dead_tokens() {
         .ok();
     assert_eq!(ids(&store), ["3"]);
 }
+
+#[test]
+fn json_ids_and_expiry_times_must_be_whole_numbers() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    for (input, says) in [
+        (
+            "{\"id\":1e3,\"user_name\":\"u\",\"access_token\":\"a\"}",
+            "id is 1000.0",
+        ),
+        (
+            "{\"user_name\":\"u\",\"access_token\":\"a\",\"expiry_time\":1767225600000.5}",
+            "expiry_time is 1767225600000.5",
+        ),
+        (
+            "{\"user_name\":\"u\",\"access_token\":\"a\",\"expiry_time\":\"tomorrow\"}",
+            "`tomorrow`",
+        ),
+    ] {
+        let err = env
+            .run_with_stdin(&["--store", &store, "save", "--input", "-"], input)
+            .fails(1);
+        assert!(err.contains("token 1 of the input"), "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+    assert!(!env.path("t.csv").exists());
+}
+
+#[test]
+fn a_masked_export_is_not_a_store() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    open(&store)
+        .put_tokens(&[token(&[
+            ("id", "1"),
+            ("user_name", "a"),
+            ("refresh_token", "1000.rt.the-real-secret-0001"),
+        ])])
+        .unwrap();
+    let run = env.run(&["--store", &store, "list", "--format", "csv"]);
+    assert!(run.stderr.contains("masked secrets"), "{}", run.stderr);
+    std::fs::write(env.path("masked.csv"), run.ok()).unwrap();
+    let target = format!("sqlite:{}", env.path("t.db").display());
+    let err = env
+        .run(&[
+            "migrate",
+            "--from",
+            &format!("file:{}", env.path("masked.csv").display()),
+            "--to",
+            &target,
+        ])
+        .fails(1);
+    assert!(err.contains("masked refresh_token"), "{err}");
+    assert!(!env.path("t.db").exists());
+    // With --reveal the export is a store.
+    let full = env.run(&["--store", &store, "list", "--format", "csv", "--reveal"]);
+    assert!(full.stderr.is_empty(), "{}", full.stderr);
+}
+
+#[test]
+fn save_input_does_not_merge_into_another_users_token() {
+    let env = TestEnv::new();
+    for store in [
+        format!("file:{}", env.path("t.csv").display()),
+        format!("sqlite:{}", env.path("t.db").display()),
+    ] {
+        open(&store)
+            .put_tokens(&[token(&[
+                ("id", "1"),
+                ("user_name", "alice"),
+                ("access_token", "a"),
+            ])])
+            .unwrap();
+        let other = "{\"id\":\"1\",\"user_name\":\"bob\",\"access_token\":\"b\"}\n{\"user_name\":\"carol\",\"access_token\":\"c\"}";
+        let err = env
+            .run_with_stdin(&["--store", &store, "save", "--input", "-"], other)
+            .fails(1);
+        assert!(err.contains("ids 1"), "{err}");
+        assert_eq!(ids(&store), ["1"]);
+        let skipped = env.run_with_stdin(
+            &[
+                "--store",
+                &store,
+                "save",
+                "--input",
+                "-",
+                "--on-conflict",
+                "skip",
+                "--json",
+            ],
+            other,
+        );
+        assert!(skipped.stderr.contains("skipped 1"), "{}", skipped.stderr);
+        skipped.ok();
+        let users: Vec<String> = open(&store)
+            .get_tokens()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.user_name.unwrap())
+            .collect();
+        assert_eq!(users, ["alice", "carol"], "{store}");
+        // The same token again is no conflict.
+        let same = "{\"id\":\"1\",\"user_name\":\"alice\",\"access_token\":\"a\"}";
+        env.run_with_stdin(&["--store", &store, "save", "--input", "-"], same)
+            .ok();
+    }
+}
+
+#[test]
+fn a_duplicated_id_deletes_the_row_find_by_id_shows() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    std::fs::write(
+        &path,
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n\
+         7,first,,,r1,,,,,\n7,second,,,r2,,,,,\n",
+    )
+    .unwrap();
+    let store = format!("file:{}", path.display());
+    let shown: Value = serde_json::from_str(
+        &env.run(&["--store", &store, "find-by-id", "7", "--json"])
+            .ok(),
+    )
+    .unwrap();
+    assert_eq!(shown["user_name"], "first");
+    assert!(env
+        .run(&["--store", &store, "info"])
+        .ok()
+        .contains("duplicate ids (7)"));
+    env.run(&["--store", &store, "delete", "7"]).ok();
+    let left = open(&store).get_tokens().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].user_name.as_deref(), Some("second"));
+}
+
+#[test]
+fn a_lock_file_made_by_root_belongs_to_the_stores_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    env.save_user(&store, "a", "x");
+    std::fs::remove_file(env.path("t.csv.lock")).unwrap();
+    std::os::unix::fs::chown(env.path("t.csv"), Some(4321), Some(4321)).unwrap();
+    env.save_user(&store, "b", "y");
+    let meta = std::fs::metadata(env.path("t.csv.lock")).unwrap();
+    if std::fs::metadata("/proc/self").unwrap().uid() == 0 {
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4321));
+        let store_meta = std::fs::metadata(env.path("t.csv")).unwrap();
+        assert_eq!(store_meta.uid(), 4321, "the store changed owner");
+    }
+}

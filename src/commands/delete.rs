@@ -35,11 +35,12 @@ pub fn run(store: Option<&str>, args: DeleteArgs) -> Result<Exit> {
             (deleted, missing)
         }
     };
+    let mut out = super::stdout();
     for id in &deleted {
-        println!("deleted {id}");
+        crate::output::line(&mut out, &format!("deleted {id}"))?;
     }
     for message in &missing {
-        eprintln!("tokenstore: {message} in {uri}");
+        crate::output::notice(&format!("{message} in {uri}"));
     }
     Ok(if args.strict && !missing.is_empty() {
         Exit::NotFound

@@ -47,7 +47,7 @@ fn show(found: Option<Token>, uri: &StoreUri, missing: &str, output: &OutputArgs
             Ok(Exit::Success)
         }
         None => {
-            eprintln!("tokenstore: {missing} in {uri}");
+            crate::output::notice(&format!("{missing} in {uri}"));
             Ok(Exit::NotFound)
         }
     }

@@ -33,6 +33,12 @@ pub fn run(store: Option<&str>, args: ListArgs) -> Result<Exit> {
             Ok(())
         })
         .with_context(|| format!("cannot list {uri}"))?;
-    writer.finish()?;
+    let shown = writer.finish()?;
+    if shown > 0 && !style.reveal && style.format == crate::output::Format::Csv {
+        crate::output::notice(
+            "the CSV holds masked secrets, not the secrets: it is not a store to migrate or \
+             save from (add --reveal for a full export)",
+        );
+    }
     Ok(Exit::Success)
 }

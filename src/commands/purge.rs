@@ -33,7 +33,7 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
             .scan_in_id_order(&mut |t| if select(&t) { writer.write(&t) } else { Ok(()) })
             .with_context(|| format!("cannot read {uri}"))?;
         let n = writer.finish()?;
-        eprintln!("dry run: would delete {n} {what} from {uri}");
+        crate::output::notice(&format!("dry run: would delete {n} {what} from {uri}"));
         return Ok(Exit::Success);
     }
 
@@ -53,7 +53,10 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
             })
             .with_context(|| format!("cannot read {uri}"))?;
         if count == 0 {
-            println!("no {what} to delete in {uri}");
+            crate::output::line(
+                &mut super::stdout(),
+                &format!("no {what} to delete in {uri}"),
+            )?;
             return Ok(Exit::Success);
         }
         eprint!("Delete {count} {what} from {uri}? [y/N] ");
@@ -71,6 +74,9 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
         store.delete_tokens()
     }
     .with_context(|| format!("cannot delete from {uri}"))?;
-    println!("deleted {deleted} {what} from {uri}");
+    crate::output::line(
+        &mut super::stdout(),
+        &format!("deleted {deleted} {what} from {uri}"),
+    )?;
     Ok(Exit::Success)
 }

@@ -25,9 +25,22 @@ pub fn run(store: Option<&str>, args: SaveArgs) -> Result<Exit> {
         None => vec![token_from_args(&args)?],
     };
     let (uri, mut store) = open_store(store)?;
-    let saved = store
-        .save_tokens(&tokens)
-        .with_context(|| format!("cannot save to {uri}"))?;
+    let saved = if from_input {
+        let saved = crate::ops::save::save_all(store.as_mut(), &tokens, args.on_conflict)
+            .with_context(|| format!("cannot save to {uri}"))?;
+        if !saved.skipped.is_empty() {
+            crate::output::notice(&format!(
+                "skipped {} tokens whose id {uri} holds with other content (ids {})",
+                saved.skipped.len(),
+                crate::ops::migrate::id_list(&saved.skipped)
+            ));
+        }
+        saved.tokens
+    } else {
+        store
+            .save_tokens(&tokens)
+            .with_context(|| format!("cannot save to {uri}"))?
+    };
     let style = style(&args.output);
     let mut out = super::stdout();
     if from_input {

@@ -11,6 +11,8 @@ use std::hash::{Hash, Hasher};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::field::Field;
+use crate::secret::looks_masked;
 use crate::store::{in_transaction, StoreError, TokenStore, WriteTx};
 use crate::token::Token;
 
@@ -92,6 +94,30 @@ pub fn id_list(ids: &[String]) -> String {
         n if n > 20 => format!("{shown} and {} more", n - 20),
         _ => shown,
     }
+}
+
+/// The id of a source token, refusing tokens that cannot be migrated: no
+/// id, or a secret that is a mask (a `list --format csv` made without
+/// `--reveal` is not a store: migrating it would replace real secrets).
+fn source_id(token: &Token) -> Result<String> {
+    let Some(id) = token.id.clone() else {
+        return Err(StoreError::Corrupt(
+            "the source holds a token without an id; it cannot be migrated".into(),
+        )
+        .into());
+    };
+    let fields = token.fields();
+    for field in Field::ALL.into_iter().filter(|f| f.is_secret()) {
+        if fields[field.index()].is_some_and(looks_masked) {
+            return Err(StoreError::Corrupt(format!(
+                "token {id} of the source holds a masked {} (output of `list` without \
+                 --reveal), not a secret; export again with --reveal",
+                field.name()
+            ))
+            .into());
+        }
+    }
+    Ok(id)
 }
 
 /// Copies every token of `source` into `target`. The caller has checked
@@ -227,12 +253,7 @@ fn copy(
     source
         .scan(&mut |token| {
             progress(Progress::Token);
-            let Some(id) = token.id.clone() else {
-                return Err(StoreError::Corrupt(
-                    "the source holds a token without an id; it cannot be migrated".into(),
-                )
-                .into());
-            };
+            let id = source_id(&token)?;
             if migrated.insert(id.clone(), None).is_some() {
                 return Err(StoreError::Corrupt(format!(
                     "the source holds two tokens with id {id}; fix the source first"
@@ -273,12 +294,7 @@ fn plan(
     source
         .scan(&mut |token| {
             progress(Progress::Token);
-            let Some(id) = token.id.clone() else {
-                return Err(StoreError::Corrupt(
-                    "the source holds a token without an id; it cannot be migrated".into(),
-                )
-                .into());
-            };
+            let id = source_id(&token)?;
             if migrated.insert(id.clone(), None).is_some() {
                 return Err(StoreError::Corrupt(format!(
                     "the source holds two tokens with id {id}; fix the source first"

@@ -3,4 +3,5 @@
 //! is the output module's; parsing flags is the CLI's.
 
 pub mod migrate;
+pub mod save;
 pub mod select;

@@ -240,14 +240,14 @@ pub trait TokenStoreExt: TokenStore {
 impl<S: TokenStore + ?Sized> TokenStoreExt for S {}
 
 /// The SDK's refusal of a token that cannot be saved, as an error.
-pub(crate) fn saveable(token: &Token) -> Result<()> {
+pub fn saveable(token: &Token) -> Result<()> {
     token
         .check_saveable()
         .map_err(|reason| StoreError::NotSaveable(reason).into())
 }
 
 /// save_token's rules: match, then merge into the match or insert anew.
-pub(crate) fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<Token> {
+pub fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<Token> {
     saveable(given)?;
     let existing = match given.match_key() {
         Some(key) => tx.find(&key)?,
@@ -299,7 +299,7 @@ pub(crate) fn ids_of(tokens: &[Token]) -> Result<Vec<String>> {
 /// Reads the written tokens back inside the transaction and compares all
 /// ten fields: a store that changes a value (a trigger, a charset, a
 /// truncating server) fails the write before anything is committed.
-pub(crate) fn verify_written(tx: &mut dyn WriteTx, written: &[Token]) -> Result<()> {
+pub fn verify_written(tx: &mut dyn WriteTx, written: &[Token]) -> Result<()> {
     // A token saved twice in one write must read back as saved last.
     let mut expected: std::collections::HashMap<&str, &Token> = std::collections::HashMap::new();
     for token in written {

@@ -50,12 +50,13 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--redirect-url', '--redirect-url', [CompletionResultType]::ParameterName, 'redirect-url')
             [CompletionResult]::new('--api-domain', '--api-domain', [CompletionResultType]::ParameterName, 'api-domain')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Save tokens from a JSON object, array or JSON lines (the schema `list` prints); all are saved in one transaction')
+            [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'With --input: what to do with a token whose id the store holds with other content (overwrite merges it, given fields winning, as save does)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tokenstore;find' {

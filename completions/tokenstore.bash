@@ -445,7 +445,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__save)
-            opts="-h --id --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --format --json --reveal --store --help"
+            opts="-h --id --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -497,6 +497,10 @@ _tokenstore() {
                     ;;
                 --input)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-conflict)
+                    COMPREPLY=($(compgen -W "fail skip overwrite" -- "${cur}"))
                     return 0
                     ;;
                 --format)

@@ -46,12 +46,13 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --redirect-url 'redirect-url'
             cand --api-domain 'api-domain'
             cand --input 'Save tokens from a JSON object, array or JSON lines (the schema `list` prints); all are saved in one transaction'
+            cand --on-conflict 'With --input: what to do with a token whose id the store holds with other content (overwrite merges it, given fields winning, as save does)'
             cand --format 'Output format'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tokenstore;find'= {
             cand --id 'id'

@@ -48,6 +48,9 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l expires-i
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l redirect-url -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l api-domain -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l input -d 'Save tokens from a JSON object, array or JSON lines (the schema `list` prints); all are saved in one transaction' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l on-conflict -d 'With --input: what to do with a token whose id the store holds with other content (overwrite merges it, given fields winning, as save does)' -r -f -a "fail\t'Abort before writing anything'
+skip\t'Keep the target\'s token'
+overwrite\t'Replace the target\'s token'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 jsonl\t''
@@ -55,7 +58,7 @@ csv\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l reveal -d 'Show secrets in full instead of masked'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l id -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l user-name -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l client-id -r

@@ -21,17 +21,57 @@ pub enum StoreUri {
     Memory,
     File(PathBuf),
     Sqlite { path: PathBuf, table: String },
-    Mysql(MysqlUri),
+    Mysql(ServerUri),
 }
 
+/// The database servers tokenstore speaks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Mysql,
+}
+
+impl Engine {
+    /// The scheme a URI of this engine is printed with.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Engine::Mysql => "mysql",
+        }
+    }
+
+    /// The environment variable that may hold the password.
+    pub fn password_variable(self) -> &'static str {
+        match self {
+            Engine::Mysql => "TOKENSTORE_MYSQL_PASSWORD",
+        }
+    }
+}
+
+/// A table on a database server: one shape for every server URI, so
+/// password hiding and store identity are written once.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MysqlUri {
+pub struct ServerUri {
+    pub engine: Engine,
     pub user: String,
     pub password: Option<Secret>,
     pub host: String,
     pub port: u16,
     pub database: String,
     pub table: String,
+}
+
+impl ServerUri {
+    /// The password: from the URI, or (when the URI has none, or an empty
+    /// one) from the engine's environment variable.
+    pub fn password(&self) -> Option<Secret> {
+        self.password
+            .clone()
+            .filter(|p| !p.expose().is_empty())
+            .or_else(|| {
+                std::env::var(self.engine.password_variable())
+                    .ok()
+                    .map(Secret::new)
+            })
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -44,25 +84,65 @@ pub struct UriError {
 
 impl UriError {
     fn new(uri: &str, reason: impl Into<String>) -> Self {
-        UriError {
-            shown: hide_password(uri),
-            reason: reason.into(),
+        let mut reason = reason.into();
+        let (shown, password) = hide_password(uri);
+        if let Some(password) = password.filter(|p| !p.is_empty()) {
+            reason = hide_quoted_fragments(&reason, password);
         }
+        UriError { shown, reason }
     }
 }
 
-/// Hides the password of a `scheme://user:pass@host` string that may not parse.
-fn hide_password(uri: &str) -> String {
-    let Some((scheme, rest)) = uri.split_once("://") else {
-        return uri.to_string();
+/// Replaces every `quoted` part of a reason that shares four characters
+/// with the password (a reason may quote an option or a port that was cut
+/// out of an unencoded password).
+fn hide_quoted_fragments(reason: &str, password: &str) -> String {
+    let chars: Vec<char> = password.chars().collect();
+    let shares = |part: &str| {
+        part.contains(password)
+            || chars
+                .windows(4)
+                .any(|w| part.contains(&w.iter().collect::<String>()))
     };
-    match rest.rfind('@') {
-        Some(at) => match rest[..at].split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
-            None => uri.to_string(),
-        },
-        None => uri.to_string(),
+    let mut out = String::with_capacity(reason.len());
+    for (i, part) in reason.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts are inside backticks.
+        if i % 2 == 1 && shares(part) {
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
     }
+    out
+}
+
+/// Hides whatever could be the password of a URI that may not parse:
+/// between the first `:` after the scheme and the last `@` (a password
+/// may hold `@`, `/`, `?` or `#` unencoded), whatever the slashes after
+/// the scheme. Returns the shown URI and the hidden part.
+fn hide_password(uri: &str) -> (String, Option<&str>) {
+    let Some(at) = uri.rfind('@') else {
+        return (uri.to_string(), None);
+    };
+    let head = &uri[..at];
+    let after_scheme = head
+        .split_once(':')
+        .filter(|(scheme, _)| scheme.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map_or(0, |(scheme, _)| scheme.len() + 1);
+    let credentials_start = after_scheme + head[after_scheme..].len()
+        - head[after_scheme..].trim_start_matches('/').len();
+    let Some(colon) = head[credentials_start..].find(':') else {
+        return (uri.to_string(), None);
+    };
+    let colon = credentials_start + colon;
+    let password = &uri[colon + 1..at];
+    (
+        format!("{}:***{}", &uri[..colon], &uri[at..]),
+        Some(password),
+    )
 }
 
 fn valid_table(name: &str) -> bool {
@@ -145,7 +225,7 @@ impl StoreUri {
     }
 }
 
-fn parse_mysql(uri: &str, body: &str) -> Result<MysqlUri, UriError> {
+fn parse_mysql(uri: &str, body: &str) -> Result<ServerUri, UriError> {
     let Some(rest) = body.strip_prefix("//") else {
         return Err(UriError::new(uri, "mysql: must be followed by //"));
     };
@@ -177,7 +257,8 @@ fn parse_mysql(uri: &str, body: &str) -> Result<MysqlUri, UriError> {
             ))
         }
     };
-    Ok(MysqlUri {
+    Ok(ServerUri {
+        engine: Engine::Mysql,
         user,
         password,
         host,
@@ -243,7 +324,8 @@ impl fmt::Display for StoreUri {
                 };
                 write!(
                     f,
-                    "mysql://{}{password}@{host}:{}/{}{}",
+                    "{}://{}{password}@{host}:{}/{}{}",
+                    m.engine.scheme(),
                     m.user,
                     m.port,
                     m.database,
@@ -266,7 +348,8 @@ mod tests {
         db: &str,
         table: &str,
     ) -> StoreUri {
-        StoreUri::Mysql(MysqlUri {
+        StoreUri::Mysql(ServerUri {
+            engine: Engine::Mysql,
             user: user.into(),
             password: pass.map(Secret::new),
             host: host.into(),
@@ -359,6 +442,25 @@ mod tests {
         ] {
             let uri = StoreUri::parse(text).unwrap();
             assert_eq!(StoreUri::parse(&uri.to_string()), Ok(uri), "{text}");
+        }
+    }
+
+    #[test]
+    fn passwords_of_uris_that_do_not_parse_never_show() {
+        for text in [
+            "mysql:/app:Pa55word@h/db",
+            "mysql:app:Pa55word@h/db",
+            "mysql//app:Pa55word@h/db",
+            "mysql://app:Pa5?sword@h/db",
+            "mysql://app:Pa5/sword@h/db",
+            "mysql://app:Pa5@sw#ord@h:99999/db",
+            "mysql://app:Pa55word@h:notaport/db",
+            "mysql://app:Pa55word@h/d-b",
+        ] {
+            let err = StoreUri::parse(text).unwrap_err().to_string();
+            for fragment in ["Pa55", "Pa5?", "Pa5/", "Pa5@", "word", "sword"] {
+                assert!(!err.contains(fragment), "{text}: {err}");
+            }
         }
     }
 

@@ -38,6 +38,24 @@ impl Fresh {
     fn persistent(&self) -> bool {
         self.uri != StoreUri::Memory
     }
+
+    /// Whether the store has not been created: no file, lock file, folder
+    /// entry or table (memory: no tokens).
+    fn not_created(&self, s: &mut dyn TokenStore) -> bool {
+        if !self.persistent() {
+            return s.get_tokens().unwrap().is_empty();
+        }
+        if let Some(dir) = &self._dir {
+            if std::fs::read_dir(dir.path()).unwrap().count() > 0 {
+                return false;
+            }
+        }
+        let details = s.describe().unwrap();
+        details
+            .facts
+            .iter()
+            .any(|(label, value)| label == "layout" && value.starts_with("no "))
+    }
 }
 
 fn in_temp_dir(scheme: &str, name: &str) -> Option<Fresh> {
@@ -413,6 +431,78 @@ fn put_tokens_writes_exactly(f: &Fresh) {
     assert_eq!(s.get_tokens().unwrap(), exact);
 }
 
+fn with_id(n: usize) -> Token {
+    let mut t = user(n);
+    t.id = Some(n.to_string());
+    t
+}
+
+/// The write-transaction contract every backend keeps: reads inside a
+/// write see its own writes; abort, and dropping without commit, undo
+/// everything, creating the store included; an insert never replaces.
+fn write_transactions_commit_or_leave_no_trace(f: &Fresh) {
+    let mut s = f.open();
+    assert!(f.not_created(s.as_mut()));
+    {
+        let mut tx = s.begin_write().unwrap();
+        tx.insert(&[with_id(1), with_id(2)]).unwrap();
+        assert_eq!(tx.get(&["2".into(), "7".into()]).unwrap(), [with_id(2)]);
+        assert_eq!(tx.next_id().unwrap(), "3");
+        tx.abort().unwrap();
+    }
+    assert!(f.not_created(s.as_mut()), "abort left the store created");
+    {
+        let mut tx = s.begin_write().unwrap();
+        tx.insert(&[with_id(1)]).unwrap();
+        drop(tx); // the fallback: no commit, no abort
+    }
+    assert!(f.not_created(s.as_mut()), "drop left the store created");
+    // A committed token survives an aborted update and removal.
+    s.put_tokens(&[with_id(1)]).unwrap();
+    {
+        let mut tx = s.begin_write().unwrap();
+        tx.update(&token(&[
+            ("id", "1"),
+            ("user_name", "changed"),
+            ("access_token", "x"),
+        ]))
+        .unwrap();
+        assert!(tx.remove("1").unwrap());
+        assert!(tx.get(&["1".into()]).unwrap().is_empty());
+        tx.abort().unwrap();
+    }
+    let mut s = f.reopen(s);
+    assert_eq!(s.get_tokens().unwrap(), [with_id(1)]);
+    // Inserting an id that is there is refused, not a replace.
+    {
+        let mut tx = s.begin_write().unwrap();
+        assert!(tx.insert(&[with_id(1)]).is_err());
+        tx.abort().unwrap();
+    }
+    assert_eq!(s.get_tokens().unwrap(), [with_id(1)]);
+}
+
+/// The unordered scan and the ordered one see the same tokens; describe
+/// answers for a store with tokens.
+fn scans_agree_and_describe_answers(f: &Fresh) {
+    let mut s = f.open();
+    let all: Vec<Token> = [12, 3, 100, 7].into_iter().map(with_id).collect();
+    s.put_tokens(&all).unwrap();
+    let mut unordered = Vec::new();
+    s.scan(&mut |t| {
+        unordered.push(t);
+        Ok(())
+    })
+    .unwrap();
+    unordered.sort_by(|a, b| tokenstore::token::compare_ids(a.id.as_deref(), b.id.as_deref()));
+    assert_eq!(unordered, s.get_tokens().unwrap());
+    assert_eq!(ids(s.as_mut()), ["3", "7", "12", "100"]);
+    let details = s.describe().unwrap();
+    if f.persistent() {
+        assert!(!details.facts.is_empty());
+    }
+}
+
 fn concurrent_writers_lose_nothing(f: &Fresh) {
     if !f.persistent() {
         return; // one memory store cannot be shared between writers
@@ -460,6 +550,8 @@ macro_rules! conformance {
                 delete_by_id_is_literal,
                 delete_all_and_by_predicate,
                 put_tokens_writes_exactly,
+                write_transactions_commit_or_leave_no_trace,
+                scans_agree_and_describe_answers,
                 concurrent_writers_lose_nothing
             );
         }

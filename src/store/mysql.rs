@@ -17,7 +17,7 @@ use super::sql::{index_name, Dialect, SqlConn, SqlStore};
 use super::{Details, StoreError};
 use crate::field::Field;
 use crate::token::Token;
-use crate::uri::MysqlUri;
+use crate::uri::ServerUri;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const IO_TIMEOUT: Duration = Duration::from_secs(60);
@@ -53,13 +53,8 @@ pub(crate) type MysqlStore = SqlStore<MysqlConn>;
 
 /// Connects to the server a URI names; a password left empty in the URI
 /// comes from `TOKENSTORE_MYSQL_PASSWORD`.
-pub(crate) fn connect(uri: &MysqlUri) -> Result<MysqlStore> {
-    let password = uri
-        .password
-        .as_ref()
-        .map(|p| p.expose().to_string())
-        .filter(|p| !p.is_empty())
-        .or_else(|| std::env::var("TOKENSTORE_MYSQL_PASSWORD").ok());
+pub(crate) fn connect(uri: &ServerUri) -> Result<MysqlStore> {
+    let password = uri.password().map(|p| p.expose().to_string());
     let opts = OptsBuilder::new()
         .ip_or_hostname(Some(uri.host.clone()))
         .tcp_port(uri.port)

@@ -245,6 +245,59 @@ pub fn describe_expiry(token: &Token, now_ms: i64) -> String {
     }
 }
 
+/// What `info` found about a store.
+#[derive(serde::Serialize)]
+pub struct Info {
+    pub store: String,
+    pub backend: &'static str,
+    /// `None` when the tokens cannot be read (the reason is a warning).
+    pub tokens: Option<usize>,
+    pub expired: Option<usize>,
+    pub without_expiry: Option<usize>,
+    /// Named facts (file, header, table, layout, server …), in order.
+    #[serde(serialize_with = "facts_as_object")]
+    pub facts: Vec<(String, String)>,
+    pub warnings: Vec<String>,
+}
+
+fn facts_as_object<S: serde::Serializer>(
+    facts: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(facts.len()))?;
+    for (label, value) in facts {
+        map.serialize_entry(label, value)?;
+    }
+    map.end()
+}
+
+/// `info` as aligned `label: value` lines, or one JSON object.
+pub fn write_info(out: &mut dyn Write, info: &Info, json: bool) -> Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, info)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "store:    {}", info.store)?;
+        writeln!(out, "backend:  {}", info.backend)?;
+        match (info.tokens, info.expired, info.without_expiry) {
+            (Some(n), Some(expired), Some(none)) => writeln!(
+                out,
+                "tokens:   {n} ({expired} expired, {none} without an expiry time)"
+            )?,
+            _ => writeln!(out, "tokens:   unreadable")?,
+        }
+        for (label, value) in &info.facts {
+            writeln!(out, "{:<9} {value}", format!("{label}:"))?;
+        }
+        for warning in &info.warnings {
+            writeln!(out, "warning:  {warning}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// The summary of a migration: one line of text, or a JSON object.
 pub fn write_migrate_report(
     out: &mut dyn Write,

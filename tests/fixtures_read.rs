@@ -194,4 +194,25 @@ mod mysql_dbstore {
         }
         assert_eq!(open(&uri).get_tokens().unwrap().len(), 12);
     }
+
+    /// With ids 1..20 the SDK's string MAX(id) is "9", and its next save
+    /// would collide with id 10: `info` says so.
+    #[test]
+    fn info_warns_that_the_sdks_next_save_will_fail() {
+        let Some(uri) = load_sdk_dump() else { return };
+        let out = common::TestEnv::new()
+            .run(&["--store", &uri, "info", "--json"])
+            .ok();
+        let info: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let warnings = info["warnings"].to_string();
+        assert!(
+            warnings.contains("MAX(id) over text, which is `9`"),
+            "{warnings}"
+        );
+        assert!(warnings.contains("gets id 10"), "{warnings}");
+        assert_eq!(
+            info["facts"]["layout"],
+            "SDK 5.x-8.x (10 columns, user_name)"
+        );
+    }
 }

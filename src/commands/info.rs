@@ -2,27 +2,13 @@
 
 use std::collections::HashSet;
 
-use std::io::Write;
-
 use anyhow::{Context, Result};
-use serde::Serialize;
 
 use super::open_store;
 use crate::cli::InfoArgs;
+use crate::output;
 use crate::token::now_ms;
 use crate::Exit;
-
-#[derive(Serialize)]
-struct Info {
-    store: String,
-    backend: &'static str,
-    /// `None` when the tokens cannot be read (the reason is a warning).
-    tokens: Option<usize>,
-    expired: Option<usize>,
-    without_expiry: Option<usize>,
-    facts: Vec<(String, String)>,
-    warnings: Vec<String>,
-}
 
 /// Prints what it can learn about the store. A store whose tokens cannot
 /// be read is reported with the reason among the warnings, and exit 1.
@@ -56,8 +42,11 @@ pub fn run(store: Option<&str>, args: InfoArgs) -> Result<Exit> {
             duplicates.join(", ")
         ));
     }
+    if uri.backend() == "mysql" {
+        warnings.extend(sdk_next_id_warning(&ids));
+    }
     let readable = counted.is_ok();
-    let info = Info {
+    let info = output::Info {
         store: uri.to_string(),
         backend: uri.backend(),
         tokens: readable.then_some(tokens),
@@ -66,31 +55,26 @@ pub fn run(store: Option<&str>, args: InfoArgs) -> Result<Exit> {
         facts: details.facts,
         warnings,
     };
-    let mut out = super::stdout();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &info)?;
-        writeln!(out)?;
-    } else {
-        writeln!(out, "store:    {}", info.store)?;
-        writeln!(out, "backend:  {}", info.backend)?;
-        match (info.tokens, info.expired, info.without_expiry) {
-            (Some(n), Some(expired), Some(none)) => writeln!(
-                out,
-                "tokens:   {n} ({expired} expired, {none} without an expiry time)"
-            )?,
-            _ => writeln!(out, "tokens:   unreadable")?,
-        }
-        for (label, value) in &info.facts {
-            writeln!(out, "{:<9} {value}", format!("{label}:"))?;
-        }
-        for warning in &info.warnings {
-            writeln!(out, "warning:  {warning}")?;
-        }
-    }
-    out.flush()?;
+    output::write_info(&mut super::stdout(), &info, args.json)?;
     Ok(if readable {
         Exit::Success
     } else {
         Exit::Failure
+    })
+}
+
+/// The SDK DBStore picks its next id as `MAX(id)` over a text column — a
+/// string maximum: with ids 1..10 it takes "9" and its next insert of id
+/// 10 fails with a duplicate key. tokenstore uses the numeric maximum, but
+/// the application's own next save will fail; say so.
+fn sdk_next_id_warning(ids: &HashSet<String>) -> Option<String> {
+    let string_max = ids.iter().max()?;
+    let next = string_max.parse::<u128>().ok()?.checked_add(1)?.to_string();
+    ids.contains(&next).then(|| {
+        format!(
+            "the SDK's DBStore takes the next id as MAX(id) over text, which is `{string_max}` \
+             here: its next new token gets id {next}, which exists, and that save will fail \
+             with a duplicate key (tokenstore itself uses the numeric maximum)"
+        )
     })
 }

@@ -5,7 +5,7 @@
 //! It returns a [`Report`] and tells its caller how far it is through a
 //! progress callback; it prints nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use anyhow::{Context, Result};
@@ -136,14 +136,7 @@ pub fn migrate(
     // target had it, so never deleted from the source).
     let mut migrated: HashMap<String, Option<Digest>> = HashMap::new();
     if options.dry_run {
-        plan(
-            source,
-            target,
-            options,
-            &mut report,
-            &mut migrated,
-            progress,
-        )?;
+        plan(source, target, options, &mut report, progress)?;
         return Ok(report);
     }
 
@@ -250,24 +243,38 @@ fn copy(
         inserts.append(&mut updates);
         crate::store::verify_written(tx, &inserts)
     };
+    let mut seen = HashSet::new();
+    read_source(source, &mut seen, progress, &mut |_, token| {
+        chunk.push(token);
+        if chunk.len() == CHUNK {
+            write_chunk(&mut chunk, report, migrated)?;
+        }
+        Ok(())
+    })?;
+    write_chunk(&mut chunk, report, migrated)
+}
+
+/// Streams the source's tokens with their ids to `visit`, refusing a
+/// token that cannot be migrated and an id seen twice.
+fn read_source(
+    source: &mut dyn TokenStore,
+    seen: &mut HashSet<String>,
+    progress: &mut dyn FnMut(Progress),
+    visit: &mut dyn FnMut(String, Token) -> Result<()>,
+) -> Result<()> {
     source
         .scan(&mut |token| {
             progress(Progress::Token);
             let id = source_id(&token)?;
-            if migrated.insert(id.clone(), None).is_some() {
+            if !seen.insert(id.clone()) {
                 return Err(StoreError::Corrupt(format!(
                     "the source holds two tokens with id {id}; fix the source first"
                 ))
                 .into());
             }
-            chunk.push(token);
-            if chunk.len() == CHUNK {
-                write_chunk(&mut chunk, report, migrated)?;
-            }
-            Ok(())
+            visit(id, token)
         })
-        .context("cannot read the source")?;
-    write_chunk(&mut chunk, report, migrated)
+        .context("cannot read the source")
 }
 
 /// The dry run: the same classification against the target's tokens as
@@ -277,7 +284,6 @@ fn plan(
     target: &mut dyn TokenStore,
     options: Options,
     report: &mut Report,
-    migrated: &mut HashMap<String, Option<Digest>>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<()> {
     progress(Progress::Phase(Phase::ReadingTarget));
@@ -291,31 +297,22 @@ fn plan(
         })
         .context("cannot read the target")?;
     progress(Progress::Phase(Phase::Copying));
-    source
-        .scan(&mut |token| {
-            progress(Progress::Token);
-            let id = source_id(&token)?;
-            if migrated.insert(id.clone(), None).is_some() {
-                return Err(StoreError::Corrupt(format!(
-                    "the source holds two tokens with id {id}; fix the source first"
-                ))
-                .into());
-            }
-            match there.get(&id) {
-                None => report.copied += 1,
-                Some(d) if *d == digest(&token) => report.identical += 1,
-                Some(_) => {
-                    report.conflicts.push(id);
-                    match options.on_conflict {
-                        OnConflict::Overwrite => report.overwritten += 1,
-                        OnConflict::Skip => report.skipped += 1,
-                        OnConflict::Fail => {}
-                    }
+    let mut seen = HashSet::new();
+    read_source(source, &mut seen, progress, &mut |id, token| {
+        match there.get(&id) {
+            None => report.copied += 1,
+            Some(d) if *d == digest(&token) => report.identical += 1,
+            Some(_) => {
+                report.conflicts.push(id);
+                match options.on_conflict {
+                    OnConflict::Overwrite => report.overwritten += 1,
+                    OnConflict::Skip => report.skipped += 1,
+                    OnConflict::Fail => {}
                 }
             }
-            Ok(())
-        })
-        .context("cannot read the source")
+        }
+        Ok(())
+    })
 }
 
 /// Deletes from the source, in one transaction, the migrated tokens that

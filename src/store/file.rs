@@ -68,7 +68,7 @@ pub struct Contents {
 const SETTLE_PAUSES_MS: [u64; 8] = [5, 10, 20, 40, 80, 120, 150, 200];
 
 /// Attempts at a whole read-change-write when the file changes under it.
-pub(crate) const WRITE_ATTEMPTS: usize = 5;
+pub(crate) const WRITE_ATTEMPTS: usize = 8;
 
 pub struct FileStore {
     path: PathBuf,

@@ -132,6 +132,10 @@ where
                 if attempt < file::WRITE_ATTEMPTS
                     && matches!(e.downcast_ref(), Some(StoreError::Changed(_))) =>
             {
+                // The application is writing: let it finish first.
+                std::thread::sleep(std::time::Duration::from_millis(
+                    15 * attempt as u64 + u64::from(std::process::id() % 16),
+                ));
                 attempt += 1;
             }
             other => return other,

@@ -19,9 +19,53 @@ pub const ACCEPTED_FORMS: &str = "memory:, file:PATH, sqlite:PATH[?table=NAME] o
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreUri {
     Memory,
-    File(PathBuf),
-    Sqlite { path: PathBuf, table: String },
+    /// A file store; `flavor` is the layout a new file gets.
+    File {
+        path: PathBuf,
+        flavor: Option<Flavor>,
+    },
+    Sqlite {
+        path: PathBuf,
+        table: String,
+    },
     Mysql(ServerUri),
+}
+
+/// The layouts of the SDK FileStore families, for a new file
+/// (`file:PATH?flavor=NAME`); an existing file keeps its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Python SDK 5.x-8.x: minimal quoting, `redirect_uri`, 10 columns.
+    Python,
+    /// Python SDK 2.x: 9 columns, `user_mail`, CRLF.
+    Python2,
+    /// Node.js/TypeScript SDK 7-8: no quoting, no final newline.
+    Node,
+    /// Node.js/TypeScript SDK 2.x: as Node, 9 columns, `user_mail`.
+    Node2,
+}
+
+impl Flavor {
+    pub const NAMES: &'static str = "python, python2, node or node2";
+
+    pub fn parse(name: &str) -> Option<Flavor> {
+        Some(match name {
+            "python" => Flavor::Python,
+            "python2" => Flavor::Python2,
+            "node" => Flavor::Node,
+            "node2" => Flavor::Node2,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Python => "python",
+            Flavor::Python2 => "python2",
+            Flavor::Node => "node",
+            Flavor::Node2 => "node2",
+        }
+    }
 }
 
 /// The database servers tokenstore speaks to.
@@ -188,7 +232,26 @@ impl StoreUri {
             "memory" if body.is_empty() || body == "//" => Ok(StoreUri::Memory),
             "memory" => Err(UriError::new(uri, "memory: takes no path")),
             "file" if body.is_empty() => Err(UriError::new(uri, "file: needs a path")),
-            "file" => Ok(StoreUri::File(PathBuf::from(body))),
+            "file" => {
+                // Only a known flavour at the very end is an option: a
+                // path may hold `?`.
+                let (path, flavor) = match body.rsplit_once("?flavor=") {
+                    Some((path, name)) if !path.is_empty() => match Flavor::parse(name) {
+                        Some(flavor) => (path, Some(flavor)),
+                        None => {
+                            return Err(UriError::new(
+                                uri,
+                                format!("unknown flavor `{name}`; use {}", Flavor::NAMES),
+                            ))
+                        }
+                    },
+                    _ => (body, None),
+                };
+                Ok(StoreUri::File {
+                    path: PathBuf::from(path),
+                    flavor,
+                })
+            }
             "sqlite" => {
                 let (path, table) = split_table(uri, body)?;
                 if path.is_empty() {
@@ -218,7 +281,7 @@ impl StoreUri {
     pub fn backend(&self) -> &'static str {
         match self {
             StoreUri::Memory => "memory",
-            StoreUri::File(_) => "file",
+            StoreUri::File { .. } => "file",
             StoreUri::Sqlite { .. } => "sqlite",
             StoreUri::Mysql(_) => "mysql",
         }
@@ -305,7 +368,17 @@ impl fmt::Display for StoreUri {
         };
         match self {
             StoreUri::Memory => write!(f, "memory:"),
-            StoreUri::File(path) => write!(f, "file:{}", path.display()),
+            StoreUri::File { path, flavor } => {
+                write!(f, "file:{}", path.display())?;
+                match flavor {
+                    Some(flavor) => write!(f, "?flavor={}", flavor.name()),
+                    // A path that ends like an option needs one to parse back.
+                    None if path.to_string_lossy().contains("?flavor=") => {
+                        write!(f, "?flavor=python")
+                    }
+                    None => Ok(()),
+                }
+            }
             StoreUri::Sqlite { path, table } => {
                 let path = path.display().to_string();
                 // A `?` in the path needs the table spelled out to parse back.
@@ -363,10 +436,26 @@ mod tests {
     fn parses_every_accepted_form() {
         let cases = [
             ("memory:", StoreUri::Memory),
-            ("file:tokens.csv", StoreUri::File("tokens.csv".into())),
+            (
+                "file:tokens.csv",
+                StoreUri::File {
+                    path: "tokens.csv".into(),
+                    flavor: None,
+                },
+            ),
             (
                 "file:/var/lib/a b.csv",
-                StoreUri::File("/var/lib/a b.csv".into()),
+                StoreUri::File {
+                    path: "/var/lib/a b.csv".into(),
+                    flavor: None,
+                },
+            ),
+            (
+                "file:a?b.csv?flavor=node2",
+                StoreUri::File {
+                    path: "a?b.csv".into(),
+                    flavor: Some(Flavor::Node2),
+                },
             ),
             (
                 "sqlite:/tmp/z.db",

@@ -567,10 +567,13 @@ fn broken_pipe_is_not_an_error() {
             ])
         })
         .collect();
-    tokenstore::store::open(&tokenstore::uri::StoreUri::File(path.clone()))
-        .unwrap()
-        .put_tokens(&tokens)
-        .unwrap();
+    tokenstore::store::open(&tokenstore::uri::StoreUri::File {
+        path: path.clone(),
+        flavor: None,
+    })
+    .unwrap()
+    .put_tokens(&tokens)
+    .unwrap();
     let out = std::process::Command::new("bash")
         .arg("-c")
         .arg(format!(

@@ -331,7 +331,7 @@ fn awkward_values_round_trip(f: &Fresh) {
     let mut s = f.reopen(s);
     let mut read = s.get_tokens().unwrap();
     // The literal `null` is absent in the file store (Scala writes it so).
-    if matches!(f.uri, StoreUri::File(_)) {
+    if matches!(f.uri, StoreUri::File { .. }) {
         let t = &mut saved[7];
         t.client_id = None;
         t.client_secret = None;

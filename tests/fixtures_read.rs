@@ -120,9 +120,10 @@ fn legacy_nine_column_file_keeps_its_width() {
             ("access_token", "x"),
         ]))
         .unwrap();
-    let nine_columns = "id,user_mail,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url\r\n\
-         1,a@example.com,cid,sec,rt,at,,1000,https://cb\r\n\
-         2,b@example.com,,,,x,,,\r\n";
+    // Every field stays quoted, as the (Java-style) file had them.
+    let nine_columns = "\"id\",\"user_mail\",\"client_id\",\"client_secret\",\"refresh_token\",\"access_token\",\"grant_token\",\"expiry_time\",\"redirect_url\"\r\n\
+         \"1\",\"a@example.com\",\"cid\",\"sec\",\"rt\",\"at\",\"\",\"1000\",\"https://cb\"\r\n\
+         \"2\",\"b@example.com\",\"\",\"\",\"\",\"x\",\"\",\"\",\"\"\r\n";
     assert_eq!(std::fs::read_to_string(&path).unwrap(), nine_columns);
     // A 2.x SDK keeps appending 9-field rows: the file must stay 9 columns,
     // so a token with an api_domain is refused and nothing is written.

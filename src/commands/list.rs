@@ -34,6 +34,9 @@ pub fn run(store: Option<&str>, args: ListArgs) -> Result<Exit> {
         })
         .with_context(|| format!("cannot list {uri}"))?;
     let shown = writer.finish()?;
+    for note in store.notes() {
+        crate::output::notice(&format!("{uri}: {note}"));
+    }
     if shown > 0 && !style.reveal && style.format == crate::output::Format::Csv {
         crate::output::notice(
             "the CSV holds masked secrets, not the secrets: it is not a store to migrate or \

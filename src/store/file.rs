@@ -19,6 +19,7 @@ use super::table::{Row, TableSink, TableTx, TokenTable};
 use super::{absolute, permission_warning, Details, StoreError, TokenStore, WriteTx};
 use crate::field::Field;
 use crate::token::{BestMatch, MatchKey, Token};
+pub use crate::uri::Flavor;
 
 /// The header of a new file: the Python SDK 8.0 labels.
 pub const NEW_FILE_HEADER: [&str; 10] = {
@@ -33,6 +34,19 @@ pub const NEW_FILE_HEADER: [&str; 10] = {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// How values are quoted in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quoting {
+    /// RFC 4180 where needed (the Python csv module).
+    Minimal,
+    /// Every field quoted (Java 2.x/4.x).
+    All,
+    /// None at all: values joined with `,`, read by splitting on `,` (the
+    /// Node.js/TypeScript FileStores), so a value cannot hold a comma, a
+    /// quote or a line break.
+    Plain,
+}
+
 /// How an existing file is laid out, so that a rewrite keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -43,14 +57,60 @@ pub struct Layout {
     pub crlf: bool,
     /// Whether the file starts with a UTF-8 byte order mark.
     pub bom: bool,
+    pub quoting: Quoting,
+    /// Whether the last row ends with a line break (the JavaScript SDKs
+    /// write none, and Node 2.x appends `"\n" + row`).
+    pub final_newline: bool,
+    /// What the reader noticed, for `info` and `list` (a Node row with
+    /// more fields than the header, and what the SDK makes of it).
+    pub notes: Vec<String>,
 }
 
 impl Default for Layout {
     fn default() -> Self {
+        Layout::for_flavor(Flavor::Python)
+    }
+}
+
+impl Layout {
+    /// The layout each SDK family gives a new file.
+    pub fn for_flavor(flavor: Flavor) -> Layout {
+        let mut labels: Vec<String> = NEW_FILE_HEADER.map(str::to_owned).to_vec();
+        let plain = matches!(flavor, Flavor::Node | Flavor::Node2);
+        if plain {
+            labels[8] = Field::RedirectUrl.name().to_string();
+        }
+        if matches!(flavor, Flavor::Python2 | Flavor::Node2) {
+            labels[1] = "user_mail".to_string();
+            labels.truncate(9);
+        }
         Layout {
-            labels: NEW_FILE_HEADER.map(str::to_owned).to_vec(),
-            crlf: false,
+            labels,
+            // LF is read by every Python reader; the 2.x SDK writes CRLF.
+            crlf: flavor == Flavor::Python2,
             bom: false,
+            quoting: if plain {
+                Quoting::Plain
+            } else {
+                Quoting::Minimal
+            },
+            final_newline: !plain,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Which SDK family writes files like this one.
+    pub fn flavor_name(&self) -> &'static str {
+        match (self.quoting, self.labels.len()) {
+            (Quoting::Plain, 9) => {
+                "node2 (Node.js/TypeScript SDK 2.x: no quoting, no final newline)"
+            }
+            (Quoting::Plain, _) => {
+                "node (Node.js/TypeScript SDK 7-8: no quoting, no final newline)"
+            }
+            (Quoting::All, _) => "quoted (every field quoted, as the Java SDKs write)",
+            (Quoting::Minimal, 9) => "python2 (Python SDK 2.x: 9 columns, user_mail)",
+            (Quoting::Minimal, _) => "python (Python SDK 5-8)",
         }
     }
 }
@@ -72,15 +132,29 @@ pub(crate) const WRITE_ATTEMPTS: usize = 8;
 
 pub struct FileStore {
     path: PathBuf,
+    /// The layout a new file gets.
+    flavor: Flavor,
+    /// What the last read noticed (see [`Layout::notes`]).
+    notes: Vec<String>,
 }
 
 impl FileStore {
     pub fn new(path: PathBuf) -> FileStore {
-        FileStore { path }
+        FileStore {
+            path,
+            flavor: Flavor::Python,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The layout a new file gets (an existing file keeps its own).
+    pub fn with_flavor(mut self, flavor: Option<Flavor>) -> FileStore {
+        self.flavor = flavor.unwrap_or(Flavor::Python);
+        self
     }
 
     /// Streams the file's rows to `visit`; a missing file has none.
-    fn stream(&self, visit: &mut dyn FnMut(Row) -> Result<()>) -> Result<Option<Layout>> {
+    fn stream(&mut self, visit: &mut dyn FnMut(Row) -> Result<()>) -> Result<Option<Layout>> {
         let path = fsutil::resolve_store_path(&self.path)?;
         wait_until_settled(&path);
         let file = match File::open(&path) {
@@ -90,8 +164,10 @@ impl FileStore {
                 return Err(e).with_context(|| format!("cannot open {}", self.path.display()))
             }
         };
-        scan_rows(BufReader::with_capacity(1 << 16, file), visit)
-            .with_context(|| format!("cannot read {}", self.path.display()))
+        let layout = scan_rows(BufReader::with_capacity(1 << 16, file), visit)
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        self.notes = layout.as_ref().map(|l| l.notes.clone()).unwrap_or_default();
+        Ok(layout)
     }
 }
 
@@ -250,13 +326,17 @@ impl TokenStore for FileStore {
         let table = TokenTable::from_rows(rows);
         let sink = FileSink {
             path,
-            layout: layout.unwrap_or_default(),
+            layout: layout.unwrap_or_else(|| Layout::for_flavor(self.flavor)),
             read_stamp,
             existing_slots: table.slots(),
             lock: Some(lock),
             folders,
         };
         Ok(Box::new(TableTx::new(table, Box::new(sink))))
+    }
+
+    fn notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     fn identity(&mut self) -> Result<Option<String>> {
@@ -290,12 +370,16 @@ impl TokenStore for FileStore {
         };
         details
             .facts
+            .push(("flavor".into(), layout.flavor_name().into()));
+        details
+            .facts
             .push(("header".into(), layout.labels.join(",")));
         details
             .facts
             .push(("columns".into(), layout.labels.len().to_string()));
         let ends = if layout.crlf { "CRLF" } else { "LF" };
         details.facts.push(("lines".into(), ends.into()));
+        details.warnings.extend(layout.notes.iter().cloned());
         if layout.labels.len() == 9 {
             details.warnings.push(
                 "9-column (SDK 2.x) file: it stays 9 columns, so tokens with an api_domain \
@@ -354,14 +438,28 @@ pub(crate) fn scan_rows<R: Read>(
         .context("cannot read")?;
     let bom = head.starts_with(BOM);
     let start = if bom { BOM.len() } else { 0 };
-    let crlf = head[start..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .is_some_and(|i| i > 0 && head[start + i - 1] == b'\r');
+    let header_end = head[start..].iter().position(|&b| b == b'\n');
+    let crlf = header_end.is_some_and(|i| i > 0 && head[start + i - 1] == b'\r');
+    let header = &head[start..start + header_end.unwrap_or(head.len() - start)];
+    let quoting = if header.first() == Some(&b'"') {
+        Quoting::All
+    } else if is_javascript_header(header) {
+        Quoting::Plain
+    } else {
+        Quoting::Minimal
+    };
+    let last_byte = std::rc::Rc::new(std::cell::Cell::new(None));
+    let input = LastByte {
+        inner: std::io::Cursor::new(head).chain(input),
+        last: last_byte.clone(),
+    };
+    if quoting == Quoting::Plain {
+        return scan_plain(input, bom, crlf, visit);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(std::io::Cursor::new(head).chain(input));
+        .from_reader(input);
 
     let mut record = csv::ByteRecord::new();
     let mut layout: Option<Layout> = None;
@@ -396,6 +494,9 @@ pub(crate) fn scan_rows<R: Read>(
                     labels: fields.iter().map(|f| f.to_string()).collect(),
                     crlf,
                     bom,
+                    quoting,
+                    final_newline: true,
+                    notes: Vec::new(),
                 });
             }
             Some(l) => {
@@ -416,6 +517,113 @@ pub(crate) fn scan_rows<R: Read>(
                 visit(Row::new(&values[..fields.len()]))?;
             }
         }
+    }
+    if let Some(layout) = &mut layout {
+        layout.final_newline = last_byte.get().is_none_or(|b| b == b'\n');
+    }
+    Ok(layout)
+}
+
+/// A reader that remembers the last byte it handed out.
+struct LastByte<R> {
+    inner: R,
+    last: std::rc::Rc<std::cell::Cell<Option<u8>>>,
+}
+
+impl<R: Read> Read for LastByte<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.last.set(Some(buf[n - 1]));
+        }
+        Ok(n)
+    }
+}
+
+/// The Node.js/TypeScript FileStores write a plain header with
+/// `redirect_url` (the Python ones say `redirect_uri`, Java quotes it).
+fn is_javascript_header(header: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(header);
+    let labels: Vec<&str> = text.trim_end_matches('\r').split(',').collect();
+    (labels.len() == 9 || labels.len() == 10)
+        && labels[8].trim().eq_ignore_ascii_case("redirect_url")
+}
+
+/// Reads a JavaScript-family file as its SDK does: each line split on
+/// `,`, fields taken by position. A row with more fields than the header
+/// (a value held a comma) is read the same way, cut, and noted.
+fn scan_plain<R: Read>(
+    input: LastByte<R>,
+    bom: bool,
+    crlf: bool,
+    visit: &mut dyn FnMut(Row) -> Result<()>,
+) -> Result<Option<Layout>> {
+    use std::io::BufRead;
+    let last = input.last.clone();
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, input);
+    let mut layout: Option<Layout> = None;
+    let mut bytes = Vec::new();
+    let mut line = 0u64;
+    loop {
+        bytes.clear();
+        if reader
+            .read_until(b'\n', &mut bytes)
+            .context("cannot read")?
+            == 0
+        {
+            break;
+        }
+        line += 1;
+        let mut text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        text = text.strip_suffix(b"\r").unwrap_or(text);
+        if line == 1 && bom {
+            text = text.strip_prefix(BOM).unwrap_or(text);
+        }
+        if text.contains(&0) {
+            return Err(corrupt(
+                line,
+                "contains a NUL byte; this is not a text file",
+            ));
+        }
+        let text = std::str::from_utf8(text).map_err(|_| corrupt(line, "is not valid UTF-8"))?;
+        if text.is_empty() {
+            continue; // Node 8 skips blank lines (Node 2 would throw)
+        }
+        let fields: Vec<&str> = text.split(',').collect();
+        match &mut layout {
+            None => {
+                layout = Some(Layout {
+                    labels: fields.iter().map(|f| f.to_string()).collect(),
+                    crlf,
+                    bom,
+                    quoting: Quoting::Plain,
+                    final_newline: true,
+                    notes: Vec::new(),
+                });
+            }
+            Some(l) => {
+                let width = l.labels.len();
+                if fields.len() > width {
+                    l.notes.push(format!(
+                        "line {line} has {} fields for {width} columns: a value held a comma, \
+                         and the SDK (like tokenstore) reads the fields by position, so this \
+                         token's later fields are cut or shifted",
+                        fields.len()
+                    ));
+                } else if fields.len() < width && !(width == 10 && fields.len() == 9) {
+                    l.notes.push(format!(
+                        "line {line} has {} fields for {width} columns; the missing ones are \
+                         read as absent",
+                        fields.len()
+                    ));
+                }
+                let n = fields.len().min(width);
+                visit(Row::new(&fields[..n]))?;
+            }
+        }
+    }
+    if let Some(layout) = &mut layout {
+        layout.final_newline = last.get().is_none_or(|b| b == b'\n');
     }
     Ok(layout)
 }
@@ -486,28 +694,18 @@ fn write_rows<'a, W: Write + ?Sized>(
     layout: &Layout,
     rows: impl Iterator<Item = [&'a str; 10]>,
 ) -> Result<()> {
-    if layout.bom {
-        out.write_all(BOM)?;
-    }
-    let terminator = if layout.crlf {
-        csv::Terminator::CRLF
-    } else {
-        csv::Terminator::Any(b'\n')
-    };
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(terminator)
-        .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(out);
     let width = layout.labels.len();
-    writer.write_record(&layout.labels)?;
-    for fields in rows {
+    let check = |fields: &[&str; 10]| -> Result<()> {
         // The SDKs (and this reader) take a NUL byte to mean "not text".
-        if fields.iter().any(|f| f.contains('\0')) {
-            return Err(StoreError::Refused(format!(
-                "token {} holds a NUL character, which a token file cannot hold",
-                fields[0]
-            ))
-            .into());
+        if let Some(f) = Field::ALL
+            .into_iter()
+            .find(|f| fields[f.index()].contains('\0'))
+        {
+            return Err(refused(
+                fields[0],
+                f,
+                "a NUL character, which a token file cannot hold",
+            ));
         }
         if width == 9 && !fields[9].is_empty() {
             return Err(StoreError::Refused(format!(
@@ -517,10 +715,66 @@ fn write_rows<'a, W: Write + ?Sized>(
             ))
             .into());
         }
+        if layout.quoting == Quoting::Plain {
+            let bad = Field::ALL
+                .into_iter()
+                .find(|f| fields[f.index()].contains([',', '"', '\n', '\r']));
+            if let Some(f) = bad {
+                return Err(refused(
+                    fields[0],
+                    f,
+                    "a comma, quote or line break, which a Node.js/TypeScript SDK file cannot \
+                     hold (its SDK splits lines on commas)",
+                ));
+            }
+        }
+        Ok(())
+    };
+    if layout.bom {
+        out.write_all(BOM)?;
+    }
+    let newline: &[u8] = if layout.crlf { b"\r\n" } else { b"\n" };
+    if layout.quoting == Quoting::Plain {
+        // As the JavaScript SDKs write: joined with commas, rows joined
+        // with line breaks, and a final one only if the file had one.
+        out.write_all(layout.labels.join(",").as_bytes())?;
+        for fields in rows {
+            check(&fields)?;
+            out.write_all(newline)?;
+            out.write_all(fields[..width].join(",").as_bytes())?;
+        }
+        if layout.final_newline {
+            out.write_all(newline)?;
+        }
+        return Ok(());
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(if layout.crlf {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        })
+        .quote_style(if layout.quoting == Quoting::All {
+            csv::QuoteStyle::Always
+        } else {
+            csv::QuoteStyle::Necessary
+        })
+        .from_writer(out);
+    writer.write_record(&layout.labels)?;
+    for fields in rows {
+        check(&fields)?;
         writer.write_record(&fields[..width])?;
     }
     writer.flush()?;
     Ok(())
+}
+
+fn refused(id: &str, field: Field, what: &str) -> anyhow::Error {
+    StoreError::Refused(format!(
+        "the {} of token {id} holds {what}; nothing was written",
+        field.name()
+    ))
+    .into()
 }
 
 #[cfg(test)]

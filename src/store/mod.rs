@@ -59,6 +59,12 @@ pub trait TokenStore {
     /// Facts and warnings about the store for `info`, beyond its tokens.
     fn describe(&mut self) -> Result<Details>;
 
+    /// What the last read noticed that an operator should know (a Node
+    /// row whose value held a comma, and how the SDK reads it).
+    fn notes(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// What makes this store the same as another reached by another name
     /// (device and inode of a file, a server's own identity plus table),
     /// or `None` for a store that lives only in this process.
@@ -339,7 +345,9 @@ pub fn verify_written(tx: &mut dyn WriteTx, written: &[Token]) -> Result<()> {
 pub fn open(uri: &StoreUri) -> Result<Box<dyn TokenStore>> {
     Ok(match uri {
         StoreUri::Memory => Box::new(memory::MemoryStore::default()),
-        StoreUri::File(path) => Box::new(file::FileStore::new(path.clone())),
+        StoreUri::File { path, flavor } => {
+            Box::new(file::FileStore::new(path.clone()).with_flavor(*flavor))
+        }
         StoreUri::Sqlite { path, table } => {
             Box::new(sqlite::SqliteStore::new(path.clone(), table.clone()))
         }

@@ -260,7 +260,10 @@ impl TableSink for FileSink {
         let path = self.path.clone();
         let written = fsutil::replace_file(
             &path,
-            |out| write_rows(out, &layout, table.rows().map(Row::fields_or_empty)),
+            |out| {
+                let rows = table.rows().map(|r| (r.fields_or_empty(), r.extra()));
+                write_rows(out, &layout, rows)
+            },
             || {
                 if Stamp::of(&path) != read_stamp {
                     return Err(StoreError::Changed(format!(
@@ -618,7 +621,14 @@ fn scan_plain<R: Read>(
                     ));
                 }
                 let n = fields.len().min(width);
-                visit(Row::new(&fields[..n]))?;
+                // Keep what lies past the last column, to write it back.
+                let extra = if fields.len() > width {
+                    let kept: usize = fields[..width].iter().map(|f| f.len() + 1).sum();
+                    &text[kept - 1..]
+                } else {
+                    ""
+                };
+                visit(Row::with_extra(&fields[..n], extra))?;
             }
         }
     }
@@ -686,13 +696,17 @@ impl<'r> TextFields<'r> {
 /// Writes a FileStore: the layout's header, then ten fields a row, quoting
 /// only what needs it (RFC 4180), with the layout's line ending.
 pub fn write_csv<W: Write + ?Sized>(out: &mut W, layout: &Layout, tokens: &[Token]) -> Result<()> {
-    write_rows(out, layout, tokens.iter().map(Token::fields_or_empty))
+    write_rows(
+        out,
+        layout,
+        tokens.iter().map(|t| (t.fields_or_empty(), "")),
+    )
 }
 
 fn write_rows<'a, W: Write + ?Sized>(
     out: &mut W,
     layout: &Layout,
-    rows: impl Iterator<Item = [&'a str; 10]>,
+    rows: impl Iterator<Item = ([&'a str; 10], &'a str)>,
 ) -> Result<()> {
     let width = layout.labels.len();
     let check = |fields: &[&str; 10]| -> Result<()> {
@@ -716,15 +730,16 @@ fn write_rows<'a, W: Write + ?Sized>(
             .into());
         }
         if layout.quoting == Quoting::Plain {
+            // Quotes are kept literally, as the SDK reads them.
             let bad = Field::ALL
                 .into_iter()
-                .find(|f| fields[f.index()].contains([',', '"', '\n', '\r']));
+                .find(|f| fields[f.index()].contains([',', '\n', '\r']));
             if let Some(f) = bad {
                 return Err(refused(
                     fields[0],
                     f,
-                    "a comma, quote or line break, which a Node.js/TypeScript SDK file cannot \
-                     hold (its SDK splits lines on commas)",
+                    "a comma or line break, which a Node.js/TypeScript SDK file cannot hold \
+                     (its SDK splits lines on commas)",
                 ));
             }
         }
@@ -738,10 +753,11 @@ fn write_rows<'a, W: Write + ?Sized>(
         // As the JavaScript SDKs write: joined with commas, rows joined
         // with line breaks, and a final one only if the file had one.
         out.write_all(layout.labels.join(",").as_bytes())?;
-        for fields in rows {
+        for (fields, extra) in rows {
             check(&fields)?;
             out.write_all(newline)?;
             out.write_all(fields[..width].join(",").as_bytes())?;
+            out.write_all(extra.as_bytes())?;
         }
         if layout.final_newline {
             out.write_all(newline)?;
@@ -761,7 +777,7 @@ fn write_rows<'a, W: Write + ?Sized>(
         })
         .from_writer(out);
     writer.write_record(&layout.labels)?;
-    for fields in rows {
+    for (fields, _) in rows {
         check(&fields)?;
         writer.write_record(&fields[..width])?;
     }

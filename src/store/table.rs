@@ -49,6 +49,27 @@ impl Row {
         }
     }
 
+    /// A row read from a Node.js/TypeScript file that had more fields
+    /// than columns: `extra` (from the comma after the last column on) is
+    /// kept, so the line is written back as it was unless the token changes.
+    pub fn with_extra(fields: &[&str], extra: &str) -> Row {
+        let row = Row::new(fields);
+        if extra.is_empty() {
+            return row;
+        }
+        let mut text = String::from(row.text);
+        text.push_str(extra);
+        Row {
+            text: text.into_boxed_str(),
+            ends: row.ends,
+        }
+    }
+
+    /// What [`Row::with_extra`] kept beyond the last column.
+    pub fn extra(&self) -> &str {
+        &self.text[self.ends[9] as usize..]
+    }
+
     pub fn from_token(token: &Token) -> Row {
         Row::new(&token.fields_or_empty())
     }

@@ -147,12 +147,12 @@ impl TokenInput {
 /// overwrite a real secret with its mask.
 pub fn parse_tokens(text: &str) -> Result<Vec<Token>> {
     let inputs: Vec<TokenInput> = if text.trim_start().starts_with('[') {
-        serde_json::from_str(text).context("invalid JSON input")?
+        serde_json::from_str(text).map_err(without_values)?
     } else {
         serde_json::Deserializer::from_str(text)
             .into_iter::<TokenInput>()
             .collect::<Result<_, _>>()
-            .context("invalid JSON input")?
+            .map_err(without_values)?
     };
     let tokens: Vec<Token> = inputs
         .into_iter()
@@ -178,6 +178,26 @@ pub fn parse_tokens(text: &str) -> Result<Vec<Token>> {
     Ok(tokens)
 }
 
+/// serde's message for a value of the wrong type quotes the value (which
+/// may be a secret): keep the position and what was expected, not the value.
+fn without_values(e: serde_json::Error) -> anyhow::Error {
+    let message = e.to_string();
+    let message = match message.split_once("invalid type: ") {
+        Some((_, rest)) => {
+            let kind = rest.split([' ', ',']).next().unwrap_or("value");
+            let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
+            let expected = expected.split(" at line").next().unwrap_or(expected);
+            format!(
+                "a {kind} where {expected} belongs at line {} column {}",
+                e.line(),
+                e.column()
+            )
+        }
+        None => message,
+    };
+    anyhow::anyhow!("invalid JSON input: {message}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +219,14 @@ mod tests {
         assert!(format!("{err:#}").contains("refresh_tokn"), "{err:#}");
         let err = parse_tokens(r#"{"user_name":"a","refresh_token":"1000…0001"}"#).unwrap_err();
         assert!(err.to_string().contains("masked refresh_token"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_type_is_not_repeated() {
+        let err = parse_tokens(r#"{"user_name":"a","refresh_token":1000123456789}"#).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(!text.contains("1000123456789"), "{text}");
+        assert!(text.contains("a string"), "{text}");
     }
 
     #[test]

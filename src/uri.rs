@@ -137,6 +137,27 @@ impl UriError {
     }
 }
 
+/// `mysql://user:secret/db` (the `@host` forgotten): what follows
+/// `user:` up to the next `/` may be a password. File paths are left be.
+fn hide_password_without_host(uri: &str) -> (String, Option<&str>) {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return (uri.to_string(), None);
+    };
+    if matches!(scheme, "file" | "sqlite" | "memory") {
+        return (uri.to_string(), None);
+    }
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(colon) = rest[..authority_end].find(':') else {
+        return (uri.to_string(), None);
+    };
+    let start = scheme.len() + 3 + colon + 1;
+    let end = scheme.len() + 3 + authority_end;
+    (
+        format!("{}***{}", &uri[..start], &uri[end..]),
+        Some(&uri[start..end]),
+    )
+}
+
 /// Replaces every `quoted` part of a reason that shares four characters
 /// with the password (a reason may quote an option or a port that was cut
 /// out of an unencoded password).
@@ -169,7 +190,7 @@ fn hide_quoted_fragments(reason: &str, password: &str) -> String {
 /// the scheme. Returns the shown URI and the hidden part.
 fn hide_password(uri: &str) -> (String, Option<&str>) {
     let Some(at) = uri.rfind('@') else {
-        return (uri.to_string(), None);
+        return hide_password_without_host(uri);
     };
     let head = &uri[..at];
     let after_scheme = head
@@ -545,6 +566,7 @@ mod tests {
             "mysql://app:Pa5@sw#ord@h:99999/db",
             "mysql://app:Pa55word@h:notaport/db",
             "mysql://app:Pa55word@h/d-b",
+            "mysql://app:Pa55word/zohooauth",
         ] {
             let err = StoreUri::parse(text).unwrap_err().to_string();
             for fragment in ["Pa55", "Pa5?", "Pa5/", "Pa5@", "word", "sword"] {

@@ -820,3 +820,176 @@ fn a_lock_file_made_by_root_belongs_to_the_stores_owner() {
         assert_eq!(store_meta.uid(), 4321, "the store changed owner");
     }
 }
+
+/// SQLite table names ignore case: `OAuthToken` is the same table, and a
+/// `--delete-source` into it would empty the store.
+#[test]
+fn the_same_table_in_other_letters_is_the_same_store() {
+    let env = TestEnv::new();
+    let db = env.path("s.db");
+    let store = format!("sqlite:{}", db.display());
+    env.save_user(&store, "alice", "a");
+    env.save_user(&store, "bob", "b");
+    let err = env
+        .run(&[
+            "migrate",
+            "--from",
+            &store,
+            "--to",
+            &format!("{store}?table=OAuthToken"),
+            "--delete-source",
+        ])
+        .fails(1);
+    assert!(err.contains("the same store"), "{err}");
+    assert_eq!(ids(&store), ["1", "2"]);
+}
+
+/// A first write builds the new database beside the store and links it
+/// into place at commit: a writer that loses the race changes nothing and
+/// never removes the database the winner made.
+#[test]
+fn a_new_sqlite_store_is_never_removed_from_under_another_writer() {
+    let env = TestEnv::new();
+    let uri = format!("sqlite:{}", env.path("race.db").display());
+    let mut first = open(&uri);
+    let mut tx = first.begin_write().unwrap();
+    tx.insert(&[token(&[
+        ("id", "1"),
+        ("user_name", "first"),
+        ("access_token", "a"),
+    ])])
+    .unwrap();
+    // Meanwhile another writer creates the store and commits.
+    open(&uri)
+        .save_token(&token(&[("user_name", "winner"), ("access_token", "w")]))
+        .unwrap();
+    let err = tx.commit().unwrap_err();
+    assert!(
+        format!("{err:#}").contains("created by another writer"),
+        "{err:#}"
+    );
+    drop(first);
+    let users: Vec<String> = open(&uri)
+        .get_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.user_name.unwrap())
+        .collect();
+    assert_eq!(users, ["winner"]);
+    // An aborted first write leaves the winner's store alone too, and no
+    // temporary database is left behind.
+    let mut late = open(&format!("sqlite:{}", env.path("other.db").display()));
+    let tx = late.begin_write().unwrap();
+    tx.abort().unwrap();
+    assert_eq!(entries(env.dir.path()), ["race.db"]);
+}
+
+#[test]
+fn duplicate_ids_never_delete_the_wrong_users_token() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let header = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n";
+    let store = format!("file:{}", path.display());
+    std::fs::write(
+        &path,
+        format!("{header}7,alice,,,ra,,,,,\n7,bob,,,rb,,,,,\n"),
+    )
+    .unwrap();
+    env.run(&["--store", &store, "delete", "--user", "bob"])
+        .ok();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{header}7,alice,,,ra,,,,,\n")
+    );
+    // purge --expired takes the dead row, not the first row with its id.
+    std::fs::write(
+        &path,
+        format!("{header}7,alice,,,,a,,99999999999999,,\n7,bob,,,,b,,1000,,\n"),
+    )
+    .unwrap();
+    env.run(&["--store", &store, "purge", "--expired", "--yes"])
+        .ok();
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{header}7,alice,,,,a,,99999999999999,,\n")
+    );
+    // Saving into the second row of a duplicated id works and is verified.
+    std::fs::write(
+        &path,
+        format!("{header}7,alice,,,ra,,,,,\n7,bob,,,rb,,,,,\n"),
+    )
+    .unwrap();
+    env.run(&[
+        "--store",
+        &store,
+        "save",
+        "--user-name",
+        "bob",
+        "--access-token",
+        "new",
+    ])
+    .ok();
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("7,bob,,,rb,new,,,,"));
+}
+
+#[test]
+fn masked_values_from_flags_are_refused() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    open(&store)
+        .put_tokens(&[token(&[
+            ("id", "1"),
+            ("user_name", "u"),
+            ("refresh_token", "1000.rt.real-secret-0001"),
+        ])])
+        .unwrap();
+    let before = std::fs::read(env.path("t.csv")).unwrap();
+    for value in ["****", "1000…0001"] {
+        let err = env
+            .run(&[
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                "u",
+                "--refresh-token",
+                value,
+            ])
+            .fails(2);
+        assert!(err.contains("--refresh-token is a masked value"), "{err}");
+    }
+    assert_eq!(std::fs::read(env.path("t.csv")).unwrap(), before);
+}
+
+#[test]
+fn a_file_still_half_written_after_the_wait_is_refused() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let store = format!("file:{}", path.display());
+    let cut = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\r\n\
+               1,a,,,r,,,,,https://www.zohoapis.com\r\n2,b,,,r,,,,,https://www.zo";
+    for (bytes, says) in [
+        (cut, "ends in the middle of line 3"),
+        ("", "is empty (0 bytes)"),
+    ] {
+        std::fs::write(&path, bytes).unwrap();
+        let err = env
+            .run(&[
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                "new",
+                "--access-token",
+                "a",
+            ])
+            .fails(1);
+        assert!(err.contains(says), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), bytes);
+    }
+    // Read: an empty file is not an empty store either.
+    let err = env.run(&["--store", &store, "list"]).fails(1);
+    assert!(err.contains("is empty (0 bytes)"), "{err}");
+}

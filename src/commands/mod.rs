@@ -95,7 +95,7 @@ pub(crate) fn token_from_flags(fields: TokenFields) -> Result<Token> {
     let mut stdin = StdinValues {
         input: std::io::stdin().lock(),
     };
-    Ok(Token::from_fields([
+    let token = Token::from_fields([
         fields.id,
         fields.user_name,
         fields.client_id,
@@ -106,5 +106,22 @@ pub(crate) fn token_from_flags(fields: TokenFields) -> Result<Token> {
         None,
         None,
         None,
-    ]))
+    ]);
+    // A mask is what `list` shows, not a secret: saving it would replace
+    // the real one.
+    let fields = token.fields();
+    for field in crate::field::Field::ALL
+        .into_iter()
+        .filter(|f| f.is_secret())
+    {
+        if fields[field.index()].is_some_and(crate::secret::looks_masked) {
+            return Err(UsageError(format!(
+                "--{} is a masked value as `list` prints it, not a secret; pass the real \
+                 value (list --reveal shows it)",
+                field.name().replace('_', "-")
+            ))
+            .into());
+        }
+    }
+    Ok(token)
 }

@@ -156,7 +156,9 @@ impl FileStore {
     /// Streams the file's rows to `visit`; a missing file has none.
     fn stream(&mut self, visit: &mut dyn FnMut(Row) -> Result<()>) -> Result<Option<Layout>> {
         let path = fsutil::resolve_store_path(&self.path)?;
-        wait_until_settled(&path);
+        if wait_until_settled(&path) {
+            return Err(half_written(&path, b""));
+        }
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -175,15 +177,59 @@ impl FileStore {
 /// without a lock. A file that is empty, has no complete header line, or
 /// (for the CRLF layout, which always ends in a newline) ends mid-line, may
 /// be caught mid-rewrite: wait a little (bounded) until it looks whole.
-fn wait_until_settled(path: &Path) {
+/// Returns true when the file is still empty after the wait.
+fn wait_until_settled(path: &Path) -> bool {
+    let mut empty = false;
     for pause in SETTLE_PAUSES_MS {
-        match fs::read(path) {
-            Ok(bytes) if looks_half_written(&bytes) => {
+        match peek(path) {
+            Some((true, now_empty)) => {
+                empty = now_empty;
                 std::thread::sleep(Duration::from_millis(pause))
             }
-            _ => return,
+            _ => return false,
         }
     }
+    empty
+}
+
+/// Whether a file looks half-written, and whether it is empty, from its
+/// first 64 KiB and its last byte (a store can be hundreds of MB).
+fn peek(path: &Path) -> Option<(bool, bool)> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path).ok()?;
+    let mut head = Vec::with_capacity(1 << 16);
+    Read::by_ref(&mut file)
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .ok()?;
+    if head.len() < 1 << 16 {
+        return Some((looks_half_written(&head), head.is_empty()));
+    }
+    let Some(first_newline) = head.iter().position(|&b| b == b'\n') else {
+        return Some((true, false));
+    };
+    let crlf = first_newline > 0 && head[first_newline - 1] == b'\r';
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::End(-1)).ok()?;
+    file.read_exact(&mut last).ok()?;
+    Some((crlf && last[0] != b'\n', false))
+}
+
+/// A file that still looks half-written after the wait: never taken for
+/// an empty store or for the truth.
+fn half_written(path: &Path, bytes: &[u8]) -> anyhow::Error {
+    let what = if bytes.is_empty() {
+        "is empty (0 bytes)".to_string()
+    } else {
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+        format!("ends in the middle of line {lines}")
+    };
+    StoreError::Corrupt(format!(
+        "{} {what}: an application may be rewriting it; nothing was changed (try again; if \
+         it stays so, repair or remove the file)",
+        path.display()
+    ))
+    .into()
 }
 
 fn looks_half_written(bytes: &[u8]) -> bool {
@@ -222,6 +268,9 @@ fn read_for_write(path: &Path) -> Result<(Option<Layout>, Vec<Row>, Stamp)> {
         match pauses.next() {
             Some(pause) if suspicious => std::thread::sleep(Duration::from_millis(*pause)),
             _ => {
+                if let Some(bytes) = bytes.as_deref().filter(|b| looks_half_written(b)) {
+                    return Err(half_written(path, bytes));
+                }
                 let (layout, rows) =
                     parsed.with_context(|| format!("cannot read {}", path.display()))?;
                 return Ok((layout, rows, before));

@@ -89,7 +89,9 @@ pub(crate) fn connect(uri: &ServerUri) -> Result<MysqlStore> {
 
 /// MySQL lock names are at most 64 characters.
 fn lock_name(database: &str, table: &str) -> String {
-    let name = format!("tokenstore.{database}.{table}");
+    // Lower case: a server may ignore the case of table names, and a lock
+    // shared by two tables that differ only in case costs nothing.
+    let name = format!("tokenstore.{database}.{table}").to_ascii_lowercase();
     if name.len() <= 64 {
         return name;
     }
@@ -270,8 +272,12 @@ impl SqlConn for MysqlConn {
 
     fn create_table(&mut self, statements: &[String]) -> Result<()> {
         // DDL commits the (still empty) transaction; start it again after.
-        for statement in statements {
-            self.conn.query_drop(statement).map_err(backend_error)?;
+        let (create, indexes) = statements.split_first().expect("a CREATE TABLE");
+        self.conn.query_drop(create).map_err(backend_error)?;
+        // Lookup indexes are best effort: an account without the INDEX
+        // privilege still reads and writes (lookups scan; `info` says so).
+        for index in indexes {
+            let _ = self.conn.query_drop(index);
         }
         self.conn
             .query_drop("START TRANSACTION")
@@ -291,13 +297,21 @@ impl SqlConn for MysqlConn {
         let result = self.conn.query_drop("ROLLBACK").map_err(backend_error);
         if let Some(table) = created_table {
             // MySQL cannot roll DDL back. Drop the table this write made,
-            // unless someone else has written into it meanwhile.
-            let empty: Option<Option<i64>> = self
+            // unless an application has written into it meanwhile: the
+            // table lock waits for any transaction still writing it, so
+            // the check sees every committed row.
+            if self
                 .conn
-                .query_first(format!("SELECT 1 FROM {table} LIMIT 1"))
-                .unwrap_or(Some(Some(1)));
-            if empty.is_none() {
-                let _ = self.conn.query_drop(format!("DROP TABLE {table}"));
+                .query_drop(format!("LOCK TABLES {table} WRITE"))
+                .is_ok()
+            {
+                let any: Result<Option<i64>, _> = self
+                    .conn
+                    .query_first(format!("SELECT 1 FROM {table} LIMIT 1"));
+                if matches!(any, Ok(None)) {
+                    let _ = self.conn.query_drop(format!("DROP TABLE {table}"));
+                }
+                let _ = self.conn.query_drop("UNLOCK TABLES");
             }
         }
         self.release_lock();
@@ -345,12 +359,21 @@ impl SqlConn for MysqlConn {
         Ok(())
     }
 
-    fn identity(&mut self) -> Result<String> {
-        let id: Option<String> = self
+    fn identity(&mut self, table: &str) -> Result<String> {
+        let found: Option<(String, i64)> = self
             .conn
-            .query_first("SELECT CONCAT(@@hostname, ':', @@port, ':', DATABASE())")
+            .query_first(
+                "SELECT CONCAT(@@hostname, ':', @@port, ':', DATABASE()), \
+                 @@lower_case_table_names",
+            )
             .map_err(backend_error)?;
-        Ok(format!("mysql {}", id.unwrap_or_default()))
+        let (server, lower_case) = found.unwrap_or_default();
+        let (server, table) = if lower_case != 0 {
+            (server.to_ascii_lowercase(), table.to_ascii_lowercase())
+        } else {
+            (server, table.to_string())
+        };
+        Ok(format!("mysql {server} table {table}"))
     }
 }
 

@@ -78,8 +78,10 @@ pub(crate) trait SqlConn {
     fn rollback(&mut self, created_table: Option<&str>) -> Result<()>;
     /// Backend facts for `info` (file, server, warnings).
     fn describe(&mut self, table: &str, details: &mut Details) -> Result<()>;
-    /// The database's identity (file inode, server identity).
-    fn identity(&mut self) -> Result<String>;
+    /// The table's identity: the database's (file inode, server) and the
+    /// table's name as the engine compares it (SQLite, and MySQL with
+    /// `lower_case_table_names`, ignore the case of table names).
+    fn identity(&mut self, table: &str) -> Result<String>;
 }
 
 /// The two table layouts the SDKs use: 5.x–8.x (ten columns, `user_name`)
@@ -386,11 +388,7 @@ impl<C: SqlConn> TokenStore for SqlStore<C> {
     }
 
     fn identity(&mut self) -> Result<Option<String>> {
-        Ok(Some(format!(
-            "{} table {}",
-            self.conn.identity()?,
-            self.table
-        )))
+        Ok(Some(self.conn.identity(&self.table)?))
     }
 }
 
@@ -415,10 +413,11 @@ impl SqlTx<'_> {
             return Ok(schema.clone());
         }
         let statements = create_statements(&self.table, self.dialect());
+        // Set first: a failure half-way must still undo what was made.
+        self.created = true;
         self.conn
             .create_table(&statements)
             .context("cannot create the table")?;
-        self.created = true;
         let schema = Schema::standard(&self.table);
         self.schema = Some(schema.clone());
         Ok(schema)

@@ -66,7 +66,7 @@ impl SqliteStore {
                 path,
                 conn: None,
                 opened: Stamp::of(Path::new("")),
-                write: None,
+                new_file: None,
             },
             table,
         )
@@ -85,14 +85,32 @@ pub(crate) struct SqliteConn {
     conn: Option<Connection>,
     /// The file the connection opened, to notice it being replaced.
     opened: Stamp,
-    /// What the open write created, undone if it fails.
-    write: Option<Created>,
+    /// A write into a store that does not exist yet builds the database
+    /// in a temporary file beside it, linked into place at commit, so no
+    /// other program ever opens a database that a failed write removes.
+    new_file: Option<NewFile>,
 }
 
-#[derive(Default)]
-struct Created {
-    file: bool,
+struct NewFile {
+    temp: PathBuf,
     folders: CreatedFolders,
+}
+
+impl NewFile {
+    /// Removes the temporary database and any folders made for it.
+    fn discard(mut self) {
+        remove_database_files(&self.temp);
+        self.folders.remove();
+    }
+}
+
+fn remove_database_files(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    for suffix in ["-journal", "-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(side);
+    }
 }
 
 fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
@@ -148,43 +166,80 @@ impl SqliteConn {
         Ok(self.conn.as_mut().expect("opened above"))
     }
 
-    /// Creates the database file (0600, in private new folders) for a
-    /// write; remembers it so a failed write removes it again.
-    fn create_file(&mut self) -> Result<Created> {
-        let mut created = Created::default();
-        if self.in_memory || self.path.exists() {
-            return Ok(created);
-        }
-        fsutil::resolve_store_path(&self.path)?;
-        created.folders.create_parents(&self.path)?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&self.path) {
-            Ok(_) => created.file = true,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+    /// Starts building a new database in a temporary file (0600) beside
+    /// the store's path, in private new folders.
+    fn start_new_file(&mut self) -> Result<()> {
+        let mut folders = CreatedFolders::default();
+        folders.create_parents(&self.path)?;
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let temp = tempfile::Builder::new()
+            .prefix(".tokenstore-")
+            .suffix(".db")
+            .tempfile_in(&dir)
+            .and_then(|t| t.keep().map_err(|e| e.error));
+        let temp = match temp {
+            Ok((_, temp)) => temp,
             Err(e) => {
-                created.folders.remove();
-                return Err(e).with_context(|| format!("cannot create {}", self.path.display()));
+                folders.remove();
+                return Err(e).with_context(|| {
+                    format!("cannot create a database file in {}", dir.display())
+                });
+            }
+        };
+        let new = NewFile { temp, folders };
+        let opened = Connection::open_with_flags(
+            &new.temp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(backend_error)
+        .and_then(|c| {
+            c.execute_batch("BEGIN IMMEDIATE").map_err(backend_error)?;
+            Ok(c)
+        });
+        match opened {
+            Ok(conn) => {
+                self.conn = Some(conn);
+                self.new_file = Some(new);
+                Ok(())
+            }
+            Err(e) => {
+                new.discard();
+                Err(e)
             }
         }
-        Ok(created)
     }
 
-    /// Removes what a write created; called while the write lock is held,
-    /// so a writer waiting for it sees the file gone and starts again.
-    fn undo_creation(&mut self) {
-        if let Some(mut created) = self.write.take() {
-            if created.file {
-                let _ = std::fs::remove_file(&self.path);
-                for suffix in ["-journal", "-wal", "-shm"] {
-                    let mut side = self.path.clone().into_os_string();
-                    side.push(suffix);
-                    let _ = std::fs::remove_file(side);
+    /// Links a committed new database into place; fails with `Changed`
+    /// (nothing written) when another writer created the store meanwhile.
+    fn link_new_file(&mut self, new: NewFile) -> Result<()> {
+        self.conn = None; // closes the temporary database
+        match std::fs::hard_link(&new.temp, &self.path) {
+            Ok(()) => {
+                let NewFile { temp, mut folders } = new;
+                remove_database_files(&temp);
+                folders.keep();
+                if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    if let Ok(d) = std::fs::File::open(dir) {
+                        let _ = d.sync_all();
+                    }
                 }
+                Ok(())
             }
-            created.folders.remove();
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                new.discard();
+                Err(StoreError::Changed(format!(
+                    "{} was created by another writer meanwhile; nothing was written",
+                    self.path.display()
+                ))
+                .into())
+            }
+            Err(e) => {
+                new.discard();
+                Err(e).with_context(|| format!("cannot create {}", self.path.display()))
+            }
         }
     }
 }
@@ -253,25 +308,22 @@ impl SqlConn for SqliteConn {
     }
 
     fn begin(&mut self) -> Result<()> {
+        if !self.in_memory && !self.path.exists() {
+            fsutil::resolve_store_path(&self.path)?;
+            return self.start_new_file();
+        }
         for _ in 0..5 {
-            let created = self.create_file()?;
-            self.write = Some(created);
-            let begun = self
-                .connection()
-                .and_then(|c| c.execute_batch("BEGIN IMMEDIATE").map_err(backend_error));
-            if let Err(e) = begun {
-                self.undo_creation();
-                return Err(e).context("cannot start a write transaction");
-            }
-            // A writer that created the file and failed removes it while
-            // holding the lock; the lock we waited for was then on a
-            // removed file. Start again on the file that is there now.
+            self.connection()?
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(backend_error)
+                .context("cannot start a write transaction")?;
+            // The file may have been replaced (renamed over) since this
+            // connection opened it: then start again on the one there now.
             if self.in_memory || Stamp::of(&self.path).identity() == self.opened.identity() {
                 return Ok(());
             }
             let _ = self.connection()?.execute_batch("ROLLBACK");
             self.conn = None;
-            self.write = None;
         }
         Err(StoreError::Busy(format!(
             "{} keeps being replaced by other writers; try again",
@@ -289,47 +341,43 @@ impl SqlConn for SqliteConn {
     }
 
     fn commit(&mut self, keep_store: bool) -> Result<()> {
-        if !keep_store && self.write.as_ref().is_some_and(|c| c.file) {
-            // Nothing was written into a file this write created.
-            self.undo_creation();
-            let result = self.connection()?.execute_batch("ROLLBACK");
-            self.conn = None;
-            return result.map_err(backend_error);
-        }
-        let committed = self
-            .connection()?
-            .execute_batch("COMMIT")
-            .map_err(backend_error);
-        match committed {
-            Ok(()) => {
-                if let Some(mut created) = self.write.take() {
-                    created.folders.keep();
+        let committed = match self.new_file.take() {
+            // Nothing was written: no store is made.
+            Some(new) if !keep_store => {
+                let _ = self.connection()?.execute_batch("ROLLBACK");
+                self.conn = None;
+                new.discard();
+                return Ok(());
+            }
+            Some(new) => match self.connection()?.execute_batch("COMMIT") {
+                Ok(()) => return self.link_new_file(new),
+                Err(e) => {
+                    let _ = self.connection()?.execute_batch("ROLLBACK");
+                    self.conn = None;
+                    new.discard();
+                    Err(e)
                 }
-                Ok(())
-            }
-            Err(e) => {
-                let _ = self.rollback(None);
-                Err(e)
-            }
-        }
+            },
+            None => self.connection()?.execute_batch("COMMIT"),
+        };
+        committed.map_err(|e| {
+            let _ = self.rollback(None);
+            backend_error(e)
+        })
     }
 
     fn rollback(&mut self, _created_table: Option<&str>) -> Result<()> {
-        // The table was created inside the transaction: ROLLBACK takes it
-        // back. A file this write created is removed before the lock goes.
-        let created_file = self.write.as_ref().is_some_and(|c| c.file);
-        if created_file {
-            self.undo_creation();
-        }
+        // A table created inside the transaction goes with ROLLBACK; a new
+        // database file was never visible under the store's name.
         let result = match self.conn.as_mut() {
             Some(conn) if !conn.is_autocommit() => {
                 conn.execute_batch("ROLLBACK").map_err(backend_error)
             }
             _ => Ok(()),
         };
-        self.undo_creation();
-        if created_file {
+        if let Some(new) = self.new_file.take() {
             self.conn = None;
+            new.discard();
         }
         result
     }
@@ -349,14 +397,16 @@ impl SqlConn for SqliteConn {
         Ok(())
     }
 
-    fn identity(&mut self) -> Result<String> {
+    fn identity(&mut self, table: &str) -> Result<String> {
+        // SQLite table names ignore case: `OAuthToken` is `oauthtoken`.
+        let table = table.to_ascii_lowercase();
         if self.in_memory {
-            return Ok(format!("sqlite in-memory {:p}", self));
+            return Ok(format!("sqlite in-memory {:p} table {table}", self));
         }
         let path = fsutil::resolve_store_path(&self.path)?;
         Ok(match Stamp::of(&path).identity() {
-            Some(inode) => format!("file {inode}"),
-            None => format!("file {}", absolute(&path).display()),
+            Some(inode) => format!("file {inode} table {table}"),
+            None => format!("file {} table {table}", absolute(&path).display()),
         })
     }
 }

@@ -207,6 +207,24 @@ impl TokenTable {
         self.last_found
     }
 
+    /// Every row with exactly this id (a hand-edited file may hold two).
+    fn rows_with_id(&mut self, id: &str) -> Vec<usize> {
+        if self.index.is_none() && self.scans < SCANS_BEFORE_INDEXING {
+            self.scans += 1;
+            return (0..self.rows.len())
+                .filter(|&i| self.rows[i].as_ref().and_then(Row::id) == Some(id))
+                .collect();
+        }
+        self.position(&MatchKey::Id(id)); // builds the index
+        let index = self.index.as_ref().expect("built by position");
+        index
+            .rows_with(Field::Id, id)
+            .iter()
+            .copied()
+            .filter(|&i| self.rows[i].as_ref().and_then(Row::id) == Some(id))
+            .collect()
+    }
+
     pub fn find(&mut self, key: &MatchKey<'_>) -> Option<Token> {
         let i = self.position(key)?;
         self.rows[i].as_ref().map(Row::to_token)
@@ -251,6 +269,24 @@ impl TokenTable {
     /// Removes the first row with exactly this id.
     fn remove(&mut self, id: &str) -> bool {
         match self.position(&MatchKey::Id(id)) {
+            Some(i) => {
+                self.rows[i] = None;
+                self.last_found = None;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes the first row holding exactly this token.
+    fn remove_exact(&mut self, token: &Token) -> bool {
+        let id = token.id.as_deref().unwrap_or_default();
+        let found = self.rows_with_id(id).into_iter().find(|&i| {
+            self.rows[i]
+                .as_ref()
+                .is_some_and(|r| r.to_token() == *token)
+        });
+        match found {
             Some(i) => {
                 self.rows[i] = None;
                 self.last_found = None;
@@ -305,10 +341,13 @@ impl WriteTx for TableTx<'_> {
     }
 
     fn get(&mut self, ids: &[String]) -> Result<Vec<Token>> {
-        Ok(ids
-            .iter()
-            .filter_map(|id| self.table.find(&MatchKey::Id(id)))
-            .collect())
+        let mut found = Vec::new();
+        for id in ids {
+            for i in self.table.rows_with_id(id) {
+                found.extend(self.table.rows[i].as_ref().map(Row::to_token));
+            }
+        }
+        Ok(found)
     }
 
     fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
@@ -330,6 +369,12 @@ impl WriteTx for TableTx<'_> {
 
     fn remove(&mut self, id: &str) -> Result<bool> {
         let removed = self.table.remove(id);
+        self.changed |= removed;
+        Ok(removed)
+    }
+
+    fn remove_exact(&mut self, token: &Token) -> Result<bool> {
+        let removed = self.table.remove_exact(token);
         self.changed |= removed;
         Ok(removed)
     }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 

@@ -117,7 +117,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find)
-            opts="-h --id --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --store --help"
+            opts="-h --id --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,7 +167,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find__subcmd__by__subcmd__id)
-            opts="-h --format --json --reveal --store --help"
+            opts="-h --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,7 +347,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__list)
-            opts="-h --user --client-id --api-domain --expired --valid --state --expiring-within --format --json --reveal --store --help"
+            opts="-h --user --client-id --api-domain --expired --valid --state --expiring-within --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,7 +423,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__purge)
-            opts="-y -h --dead --expired --access-expired --dry-run --yes --format --json --reveal --store --help"
+            opts="-y -h --dead --expired --access-expired --dry-run --yes --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,7 +445,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__save)
-            opts="-h --id --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --store --help"
+            opts="-h --id --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

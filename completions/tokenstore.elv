@@ -51,6 +51,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -66,6 +67,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -74,6 +76,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -89,6 +92,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --valid 'Only tokens whose access token has not expired (or has no expiry time)'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -110,6 +114,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
             cand -h 'Print help'
             cand --help 'Print help'
         }

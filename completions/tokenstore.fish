@@ -58,6 +58,7 @@ csv\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l id -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l user-name -r
@@ -73,6 +74,7 @@ csv\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s h -l help -d 'Print help'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l format -d 'Output format' -r -f -a "table\t''
 json\t''
@@ -81,6 +83,7 @@ csv\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s h -l help -d 'Print help'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l user -d 'Only tokens of this user name' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l client-id -d 'Only tokens of this client id' -r
@@ -98,6 +101,7 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expired -
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l valid -d 'Only tokens whose access token has not expired (or has no expiry time)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -d 'Delete every token of this user name (log the user out)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
@@ -114,6 +118,7 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l dry-run 
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s h -l help -d 'Print help'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l from -d 'The store to copy from [default: --store]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l to -d 'The store to copy to' -r

@@ -90,6 +90,10 @@ pub struct OutputArgs {
     /// Show secrets in full instead of masked
     #[arg(long)]
     pub reveal: bool,
+    /// With --format csv: prefix values that start with = + - @ (formulas to a
+    /// spreadsheet) with '; the output is then no longer a store file
+    #[arg(long)]
+    pub safe_spreadsheet: bool,
 }
 
 impl OutputArgs {

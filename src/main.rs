@@ -21,7 +21,8 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => Exit::Success,
         Err(e) => {
             // One line, with the cause chain; store errors never hold secrets.
-            let message = format!("{e:#}").replace(['\n', '\r'], " ");
+            let message = format!("{e:#}");
+            let message = tokenstore::output::safe(&message);
             let _ = writeln!(std::io::stderr().lock(), "tokenstore: error: {message}");
             tokenstore::exit_code(&e)
         }

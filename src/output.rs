@@ -8,7 +8,7 @@ use anyhow::Result;
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
 use crate::field::Field;
-use crate::json::{show_secret, TokenJson};
+use crate::json::TokenJson;
 use crate::ops::migrate::{id_list, Report};
 use crate::token::Token;
 use crate::uri::StoreUri;
@@ -30,6 +30,19 @@ pub struct Style {
     pub now_ms: i64,
     /// Colour on a terminal, never with NO_COLOR.
     pub color: bool,
+    /// CSV for spreadsheets: a value a spreadsheet would run as a formula
+    /// gets a leading `'`.
+    pub safe_spreadsheet: bool,
+}
+
+/// A value starting with `=`, `+`, `-`, `@`, tab or CR is a formula to a
+/// spreadsheet (CSV injection): prefix it with `'`.
+fn spreadsheet_safe(value: Cow<'_, str>) -> Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        value
+    }
 }
 
 /// Where tokens go, per format.
@@ -108,16 +121,16 @@ impl<'w> TokenWriter<'w> {
             Sink::Csv { csv } => {
                 let values = token.fields();
                 let fields = Field::ALL.map(|f| {
-                    if f.is_secret() {
-                        let secret = match f {
-                            Field::ClientSecret => &token.client_secret,
-                            Field::RefreshToken => &token.refresh_token,
-                            Field::AccessToken => &token.access_token,
-                            _ => &token.grant_token,
-                        };
-                        show_secret(secret, style.reveal).unwrap_or_default()
+                    let value = values[f.index()].unwrap_or_default();
+                    let shown = if f.is_secret() && !style.reveal && !value.is_empty() {
+                        Cow::Owned(crate::secret::Secret::new(value).masked())
                     } else {
-                        Cow::Borrowed(values[f.index()].unwrap_or_default())
+                        Cow::Borrowed(value)
+                    };
+                    if style.safe_spreadsheet {
+                        spreadsheet_safe(shown)
+                    } else {
+                        shown
                     }
                 });
                 csv.write_record(fields.iter().map(|f| f.as_bytes()))?;
@@ -150,16 +163,44 @@ impl<'w> TokenWriter<'w> {
     }
 }
 
-/// A notice for people on standard error, `tokenstore: …`. A closed or
-/// broken stderr is not an error worth failing a finished command for.
-pub fn notice(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "tokenstore: {message}");
+/// Text for a screen: control characters (C0, DEL, C1, so also ESC,
+/// OSC and CSI sequences) and bidirectional overrides are shown escaped
+/// (`\x1b`, `\u{202e}`), so a value or path can neither drive the
+/// terminal nor start a new line. JSON, JSON lines and CSV stay exact.
+pub fn safe(text: &str) -> Cow<'_, str> {
+    let harmful =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(harmful) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => shown.push_str("\\n"),
+            '\r' => shown.push_str("\\r"),
+            '\t' => shown.push_str("\\t"),
+            c if (c as u32) < 0x100 && harmful(c) => {
+                shown.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if harmful(c) => shown.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => shown.push(c),
+        }
+    }
+    Cow::Owned(shown)
 }
 
-/// One line of a command's result on standard output; a reader that went
-/// away is reported as a broken pipe, which `main` treats as success.
+/// A notice for people on standard error, `tokenstore: …`, made safe for
+/// a terminal. A closed or broken stderr is not an error worth failing a
+/// finished command for.
+pub fn notice(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "tokenstore: {}", safe(message));
+}
+
+/// One line of a command's result on standard output, made safe for a
+/// terminal; a reader that went away is reported as a broken pipe, which
+/// `main` treats as success.
 pub fn line(out: &mut dyn Write, text: &str) -> Result<()> {
-    writeln!(out, "{text}")?;
+    writeln!(out, "{}", safe(text))?;
     out.flush()?;
     Ok(())
 }
@@ -200,7 +241,7 @@ fn table_row(token: &Token, style: Style) -> Vec<Cell> {
     table_fields()
         .map(|field| {
             if field == Field::ExpiryTime {
-                let expires = Cell::new(describe_expiry(token, style.now_ms));
+                let expires = Cell::new(safe(&describe_expiry(token, style.now_ms)));
                 return if style.color && token.is_expired_at(style.now_ms) {
                     expires.fg(Color::Red)
                 } else {
@@ -215,7 +256,7 @@ fn table_row(token: &Token, style: Style) -> Vec<Cell> {
                 }
                 Some(v) => shorten(v),
             };
-            Cell::new(shown)
+            Cell::new(safe(&shown))
         })
         .collect()
 }
@@ -278,7 +319,7 @@ pub fn write_info(out: &mut dyn Write, info: &Info, json: bool) -> Result<()> {
         serde_json::to_writer_pretty(&mut *out, info)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "store:    {}", info.store)?;
+        writeln!(out, "store:    {}", safe(&info.store))?;
         writeln!(out, "backend:  {}", info.backend)?;
         match (info.tokens, info.expired, info.without_expiry) {
             (Some(n), Some(expired), Some(none)) => writeln!(
@@ -288,10 +329,10 @@ pub fn write_info(out: &mut dyn Write, info: &Info, json: bool) -> Result<()> {
             _ => writeln!(out, "tokens:   unreadable")?,
         }
         for (label, value) in &info.facts {
-            writeln!(out, "{:<9} {value}", format!("{label}:"))?;
+            writeln!(out, "{:<9} {}", format!("{label}:"), safe(value))?;
         }
         for warning in &info.warnings {
-            writeln!(out, "warning:  {warning}")?;
+            writeln!(out, "warning:  {}", safe(warning))?;
         }
     }
     out.flush()?;
@@ -350,7 +391,7 @@ pub fn write_migrate_report(
     if !report.dry_run {
         line += "; verified";
     }
-    writeln!(out, "{line}")?;
+    writeln!(out, "{}", safe(&line))?;
     out.flush()?;
     Ok(())
 }
@@ -373,6 +414,16 @@ pub fn rough_duration(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_and_bidi_overrides_are_escaped() {
+        assert_eq!(safe("plain ünïcødé"), "plain ünïcødé");
+        assert_eq!(safe("a\x1b]0;owned\x07b"), "a\\x1b]0;owned\\x07b");
+        assert_eq!(safe("line\nnext\r"), "line\\nnext\\r");
+        assert_eq!(safe("\u{202e}gpj.exe"), "\\u{202e}gpj.exe");
+        assert_eq!(safe("\u{9b}31m"), "\\x9b31m");
+        assert_eq!(safe("del\x7f"), "del\\x7f");
+    }
 
     #[test]
     fn durations_read_like_people_say_them() {

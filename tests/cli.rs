@@ -588,34 +588,6 @@ fn broken_pipe_is_not_an_error() {
     assert_eq!(stdout(&out).lines().count(), 1);
 }
 
-/// Runs `tokenstore ARGS` on a real pseudo-terminal (util-linux `script`),
-/// typing `answer`; returns what the terminal showed.
-fn on_terminal(env: &TestEnv, args: &str, answer: &str) -> (Option<i32>, String) {
-    let command = format!(
-        "{} {args}",
-        assert_cmd::cargo::cargo_bin("tokenstore").display()
-    );
-    let out = std::process::Command::new("script")
-        .args(["-qefc", &command, "/dev/null"])
-        .current_dir(env.dir.path())
-        .env("TERM", "dumb")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            // Type only once the prompt is up, as a person would.
-            std::thread::sleep(std::time::Duration::from_millis(500));
-            child.stdin.take().unwrap().write_all(answer.as_bytes())?;
-            child.wait_with_output()
-        })
-        .expect("script(1) from util-linux");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
 #[test]
 fn purge_asks_on_a_terminal() {
     let env = TestEnv::new();
@@ -623,16 +595,21 @@ fn purge_asks_on_a_terminal() {
     for n in 0..3 {
         env.save_user(&store, &format!("u{n}"), "a");
     }
-    let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "n\n");
+    let (code, screen) = common::on_terminal(&env, &format!("--store {store} purge"), "n\n");
     assert!(screen.contains("Delete 3 tokens from"), "{screen}");
-    assert_eq!(code, Some(1), "{screen}");
+    // A declined confirmation is "cancelled", exit 2, as gh reports it.
+    assert_eq!(code, Some(2), "{screen}");
+    assert!(
+        screen.contains("cancelled; nothing was deleted"),
+        "{screen}"
+    );
     assert_eq!(
         list_json(&env, &store).as_array().unwrap().len(),
         3,
         "declining kept every token"
     );
 
-    let (code, screen) = on_terminal(&env, &format!("--store {store} purge"), "y\n");
+    let (code, screen) = common::on_terminal(&env, &format!("--store {store} purge"), "y\n");
     assert_eq!(code, Some(0), "{screen}");
     assert!(screen.contains("deleted 3 tokens"), "{screen}");
     assert_eq!(list_json(&env, &store), serde_json::json!([]));
@@ -775,7 +752,7 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         !stdout(&out).contains('\u{1b}'),
         "no escape codes into a pipe"
     );
-    let (_, screen) = on_terminal(&env, &format!("--store {store} list"), "");
+    let (_, screen) = common::on_terminal(&env, &format!("--store {store} list"), "");
     assert!(
         screen.contains('\u{1b}'),
         "expired tokens are coloured on a terminal: {screen}"

@@ -70,3 +70,261 @@ fn an_empty_password_in_the_uri_comes_from_the_environment() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_secret_typed_on_a_terminal_is_asked_for_and_not_echoed() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    let secret = "1000.rt.typed-secret-4242";
+    let (code, screen) = common::on_terminal(
+        &env,
+        &format!("--store {store} save --user-name u --refresh-token -"),
+        &format!("{secret}\n"),
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("Refresh token: "), "{screen}");
+    for fragment in fragments(secret) {
+        assert!(!screen.contains(&fragment), "`{fragment}` shown: {screen}");
+    }
+    let found = env
+        .run(&[
+            "--store",
+            &store,
+            "find",
+            "--user-name",
+            "u",
+            "--json",
+            "--reveal",
+        ])
+        .ok();
+    assert!(found.contains(secret), "{found}");
+}
+
+/// Values and paths can neither drive the terminal nor start a new line in
+/// human output; JSON stays exact.
+#[test]
+fn control_characters_are_shown_escaped() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    let nasty = "evil\u{1b}]0;owned\u{7}\u{202e}user\nnext";
+    env.run_with_stdin(
+        &["--store", &store, "save", "--input", "-"],
+        &serde_json::json!({"user_name": nasty, "access_token": "a"}).to_string(),
+    )
+    .ok();
+    for args in [vec!["list"], vec!["find-by-id", "1"], vec!["info"]] {
+        let mut all = vec!["--store", store.as_str()];
+        all.extend(args);
+        let out = env.run(&all).ok();
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out:?}"
+        );
+    }
+    let table = env.run(&["--store", &store, "list"]).ok();
+    assert!(
+        table.contains("\\x1b]0;owned\\x07\\u{202e}user\\nnext"),
+        "{table}"
+    );
+    let json = env.run(&["--store", &store, "list", "--json"]).ok();
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed[0]["user_name"], nasty);
+    // An error naming a path with control characters stays one safe line.
+    let err = env.run(&[
+        "--store",
+        "file:t.csv/bad\u{1b}[31m\nname.csv",
+        "save",
+        "--user-name",
+        "u",
+        "--access-token",
+        "a",
+    ]);
+    assert_eq!(err.code, Some(1));
+    assert!(!err.stderr.contains('\u{1b}'), "{:?}", err.stderr);
+    assert_eq!(err.stderr.lines().count(), 1, "{:?}", err.stderr);
+}
+
+/// A reader that goes away at once: every command still exits as it would
+/// have (0, or 3 for nothing found), never a panic or 101.
+#[test]
+fn a_closed_pipe_is_not_a_failure_for_any_command() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    for n in 0..300 {
+        env.save_user(&store, &format!("user{n}@example.com"), "a");
+    }
+    let other = format!("sqlite:{}", env.path("o.db").display());
+    let commands: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["--store", &store, "list"], 0),
+        (vec!["--store", &store, "list", "--json"], 0),
+        (vec!["--store", &store, "list", "--format", "csv"], 0),
+        (vec!["--store", &store, "find-by-id", "1"], 0),
+        (vec!["--store", &store, "find", "--user-name", "nobody"], 3),
+        (vec!["--store", &store, "info"], 0),
+        (
+            vec![
+                "--store",
+                &store,
+                "save",
+                "--user-name",
+                "new",
+                "--access-token",
+                "a",
+            ],
+            0,
+        ),
+        (vec!["--store", &store, "delete", "2", "3", "4"], 0),
+        (
+            vec!["--store", &store, "purge", "--expired", "--dry-run"],
+            0,
+        ),
+        (vec!["migrate", "--from", &store, "--to", &other], 0),
+        (vec!["--store", &store, "purge", "--yes"], 0),
+    ];
+    for (args, code) in commands {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"))
+            .args(&args)
+            .env("HOME", env.dir.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader closes before anything is written
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn interrupted_writes_leave_no_copy_of_the_secrets() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let store = format!("file:{}", path.display());
+    // A stale temporary file of a killed writer is removed by the next.
+    let stale = env.path(".tokenstore-t.csv-killed.tmp");
+    env.save_user(&store, "a", "x");
+    std::fs::write(&stale, "1,a,,,1000.rt.leftover-secret,,,,,\n").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    env.save_user(&store, "b", "y");
+    assert!(!stale.exists(), "the stale temporary file is still there");
+    // SIGTERM while writing a big store: the temporary file goes too.
+    let big: String = (0..200_000)
+        .map(|n| {
+            format!("{{\"user_name\":\"u{n}\",\"refresh_token\":\"1000.rt.secret.{n:08}\"}}\n")
+        })
+        .collect();
+    std::fs::write(env.path("big.jsonl"), big).unwrap();
+    let mut signalled = false;
+    for _ in 0..20 {
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"))
+            .args([
+                "--store",
+                &store,
+                "save",
+                "--input",
+                "big.jsonl",
+                "--on-conflict",
+                "skip",
+            ])
+            .current_dir(env.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let started = std::time::Instant::now();
+        let temp_seen = loop {
+            let temp = std::fs::read_dir(env.dir.path())
+                .unwrap()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"));
+            if temp || started.elapsed() > std::time::Duration::from_secs(20) {
+                break temp;
+            }
+        };
+        if temp_seen {
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let leftovers: Vec<String> = std::fs::read_dir(env.dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        if out.status.code() == Some(143) {
+            signalled = true;
+            break;
+        }
+        // Finished before the signal landed: start from two tokens again.
+        std::fs::write(&path, "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n1,a,,,,x,,,,\n").unwrap();
+    }
+    assert!(
+        signalled,
+        "no write was ever caught with its temporary file"
+    );
+}
+
+#[test]
+fn extended_attributes_of_a_store_are_kept() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let store = format!("file:{}", path.display());
+    env.save_user(&store, "a", "x");
+    if xattr::set(&path, "user.owner-note", b"app").is_err() {
+        eprintln!("this file system keeps no extended attributes; nothing to check");
+        return;
+    }
+    env.save_user(&store, "b", "y");
+    assert_eq!(
+        xattr::get(&path, "user.owner-note").unwrap().as_deref(),
+        Some(&b"app"[..])
+    );
+}
+
+#[test]
+fn csv_for_spreadsheets_defuses_formulas_only_when_asked() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    env.run_with_stdin(
+        &["--store", &store, "save", "--input", "-"],
+        "{\"user_name\":\"=HYPERLINK(\\\"http://evil\\\")\",\"access_token\":\"a\",\"api_domain\":\"@SUM(1)\"}",
+    )
+    .ok();
+    let plain = env
+        .run(&["--store", &store, "list", "--format", "csv"])
+        .ok();
+    assert!(plain.contains("\"=HYPERLINK"), "{plain}");
+    let safe = env
+        .run(&[
+            "--store",
+            &store,
+            "list",
+            "--format",
+            "csv",
+            "--safe-spreadsheet",
+        ])
+        .ok();
+    assert!(safe.contains("\"'=HYPERLINK"), "{safe}");
+    assert!(safe.contains(",'@SUM(1)"), "{safe}");
+    // The store file itself is never altered.
+    assert!(std::fs::read_to_string(env.path("t.csv"))
+        .unwrap()
+        .contains("\"=HYPERLINK"));
+}

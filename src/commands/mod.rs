@@ -60,20 +60,35 @@ pub(crate) fn style(output: &OutputArgs) -> Style {
         reveal: output.reveal,
         now_ms: now_ms(),
         color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        safe_spreadsheet: output.safe_spreadsheet,
     }
 }
 
 /// Reads the values of flags given as `-` from standard input, one line
 /// each, in the order the flags are resolved (client secret, refresh,
-/// access, grant token), without line endings.
+/// access, grant token), without line endings. On a terminal each is
+/// asked for by name and read without echo.
 struct StdinValues<R: BufRead> {
     input: R,
+    terminal: bool,
 }
 
 impl<R: BufRead> StdinValues<R> {
     fn resolve(&mut self, flag: &str, value: Option<String>) -> Result<Option<String>> {
         if value.as_deref() != Some("-") {
             return Ok(value);
+        }
+        if self.terminal {
+            let label = flag.replace('-', " ");
+            let mut label = label.chars();
+            let first = label.next().map(|c| c.to_ascii_uppercase());
+            let prompt = format!("{}{}: ", first.unwrap_or_default(), label.as_str());
+            let mut stderr = std::io::stderr().lock();
+            let _ = std::io::Write::write_all(&mut stderr, prompt.as_bytes());
+            let _ = std::io::Write::flush(&mut stderr);
+            let secret = rpassword::read_password()
+                .with_context(|| format!("cannot read --{flag} from the terminal"))?;
+            return Ok(Some(secret));
         }
         let mut line = String::new();
         let read = self
@@ -94,6 +109,7 @@ impl<R: BufRead> StdinValues<R> {
 pub(crate) fn token_from_flags(fields: TokenFields) -> Result<Token> {
     let mut stdin = StdinValues {
         input: std::io::stdin().lock(),
+        terminal: std::io::stdin().is_terminal(),
     };
     let token = Token::from_fields([
         fields.id,

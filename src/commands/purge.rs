@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use super::{open_store, style};
 use crate::cli::PurgeArgs;
@@ -59,12 +59,17 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
             )?;
             return Ok(Exit::Success);
         }
-        eprint!("Delete {count} {what} from {uri}? [y/N] ");
-        std::io::stderr().flush()?;
+        {
+            let question = format!("Delete {count} {what} from {uri}? [y/N] ");
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "{}", crate::output::safe(&question));
+            let _ = stderr.flush();
+        }
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
         if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            bail!("not confirmed; nothing deleted");
+            // Cancelled, as gh reports it: exit 2.
+            return Err(UsageError("cancelled; nothing was deleted".into()).into());
         }
     }
 

@@ -367,6 +367,7 @@ impl TokenStore for FileStore {
                 return Err(e);
             }
         };
+        fsutil::remove_stale_temps(&path, std::time::SystemTime::now());
         let (layout, rows, read_stamp) = match read_for_write(&path) {
             Ok(read) => read,
             Err(e) => {

@@ -332,41 +332,119 @@ impl Stamp {
     }
 }
 
+/// The folder a store file lives in.
+pub fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The prefix of the temporary files made for one store, so the next
+/// writer of that store (and only of that store) can tell them apart.
+fn temp_prefix(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    format!(".tokenstore-{name}-")
+}
+
+/// Creates a temporary file (0600) beside `path`, removed on SIGINT or
+/// SIGTERM; the caller removes or renames it. Returns its path.
+pub fn temp_beside(path: &Path, suffix: &str) -> Result<PathBuf> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = folder_of(path);
+    loop {
+        // Named by process id, and registered before it exists, so an
+        // interruption at any moment leaves nothing behind.
+        let name = format!(
+            "{}{}-{}{suffix}",
+            temp_prefix(path),
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let temp = dir.join(name);
+        cleanup::register(&temp);
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&temp) {
+            Ok(_) => return Ok(temp),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => cleanup::unregister(&temp),
+            Err(e) => {
+                cleanup::unregister(&temp);
+                return Err(e).with_context(|| {
+                    format!("cannot create a temporary file in {}", dir.display())
+                });
+            }
+        }
+    }
+}
+
+/// Removes a temporary file made by [`temp_beside`].
+pub fn remove_temp(temp: &Path) {
+    let _ = fs::remove_file(temp);
+    cleanup::unregister(temp);
+}
+
+/// Removes the temporary files a killed writer of this store left behind:
+/// called holding the store's lock, so any such file older than the lock
+/// is no other live writer's (they hold the lock while theirs exists).
+pub fn remove_stale_temps(path: &Path, locked_at: std::time::SystemTime) {
+    let prefix = temp_prefix(path);
+    let Ok(entries) = fs::read_dir(folder_of(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with(&prefix) || !name.ends_with(".tmp") {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| m < locked_at);
+        if old {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Atomically replaces `path` with what `write` produces: a temporary
 /// file in the same folder, fsync, rename, fsync of the folder. The new
-/// file keeps the old one's owner and mode (a new file is 0600); `check`
-/// runs just before the rename and may refuse it.
+/// file keeps the old one's owner, mode, ACLs and extended attributes (a
+/// new file is 0600); `check` runs just before the rename and may refuse it.
 pub fn replace_file(
     path: &Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
     check: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
-    let shown = path.display();
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    // tempfile creates the file 0600, which is what a new store gets.
-    let temp = tempfile::Builder::new()
-        .prefix(".tokenstore-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file());
-        write(&mut out)?;
-        std::io::Write::flush(&mut out).with_context(|| format!("cannot write {shown}"))?;
+    let temp = temp_beside(path, ".tmp")?;
+    let written = (|| {
+        let shown = path.display();
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(&temp)
+            .with_context(|| format!("cannot write {shown}"))?;
+        {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, &file);
+            write(&mut out)?;
+            std::io::Write::flush(&mut out).with_context(|| format!("cannot write {shown}"))?;
+        }
+        keep_owner_and_mode(path, &temp)?;
+        file.sync_all()
+            .with_context(|| format!("cannot sync {shown}"))?;
+        check()?;
+        fs::rename(&temp, path).with_context(|| format!("cannot replace {shown}"))
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
     }
-    keep_owner_and_mode(path, temp.path())?;
-    temp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot sync {shown}"))?;
-    check()?;
-    temp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace {shown}"))?;
+    cleanup::unregister(&temp);
+    written?;
     // Make the rename itself durable.
-    if let Ok(d) = File::open(&dir) {
+    if let Ok(d) = File::open(folder_of(path)) {
         let _ = d.sync_all();
     }
     Ok(())
@@ -378,6 +456,29 @@ fn keep_owner_and_mode(original: &Path, replacement: &Path) -> Result<()> {
     let Ok(meta) = fs::metadata(original) else {
         return Ok(());
     };
+    // POSIX ACLs and other extended attributes first: setting the ACL
+    // sets the mode bits too, which are then set exactly below.
+    // Losing an ACL or a user attribute would change who may read the
+    // tokens: that fails the write. Others (security labels) are kept
+    // where the system allows.
+    if let Ok(names) = xattr::list(original) {
+        for name in names {
+            let Ok(Some(value)) = xattr::get(original, &name) else {
+                continue;
+            };
+            let kept = xattr::set(replacement, &name, &value);
+            let text = name.to_string_lossy();
+            if kept.is_err() && (text.starts_with("system.posix_acl") || text.starts_with("user."))
+            {
+                return kept.with_context(|| {
+                    format!(
+                        "cannot keep the extended attribute {text} of {}; nothing was written",
+                        original.display()
+                    )
+                });
+            }
+        }
+    }
     fs::set_permissions(replacement, meta.permissions())
         .with_context(|| format!("cannot set the mode of {}", replacement.display()))?;
     #[cfg(unix)]
@@ -387,4 +488,46 @@ fn keep_owner_and_mode(original: &Path, replacement: &Path) -> Result<()> {
         let _ = std::os::unix::fs::chown(replacement, Some(meta.uid()), Some(meta.gid()));
     }
     Ok(())
+}
+
+/// Temporary files to remove when the process is interrupted (SIGINT,
+/// SIGTERM, SIGHUP): they may hold copies of secrets.
+pub mod cleanup {
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, Once};
+
+    static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    static HANDLER: Once = Once::new();
+
+    pub fn register(path: &Path) {
+        HANDLER.call_once(install);
+        if let Ok(mut temps) = TEMPS.lock() {
+            temps.push(path.to_path_buf());
+        }
+    }
+
+    pub fn unregister(path: &Path) {
+        if let Ok(mut temps) = TEMPS.lock() {
+            temps.retain(|p| p != path);
+        }
+    }
+
+    /// A thread that waits for the signals, removes the files, and exits
+    /// as the shell expects (128 + the signal's number).
+    fn install() {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                if let Ok(temps) = TEMPS.lock() {
+                    for temp in temps.iter() {
+                        let _ = std::fs::remove_file(temp);
+                    }
+                }
+                std::process::exit(128 + signal);
+            }
+        });
+    }
 }

@@ -105,7 +105,7 @@ impl NewFile {
 }
 
 fn remove_database_files(path: &Path) {
-    let _ = std::fs::remove_file(path);
+    fsutil::remove_temp(path);
     for suffix in ["-journal", "-wal", "-shm"] {
         let mut side = path.as_os_str().to_owned();
         side.push(suffix);
@@ -171,22 +171,11 @@ impl SqliteConn {
     fn start_new_file(&mut self) -> Result<()> {
         let mut folders = CreatedFolders::default();
         folders.create_parents(&self.path)?;
-        let dir = match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".tokenstore-")
-            .suffix(".db")
-            .tempfile_in(&dir)
-            .and_then(|t| t.keep().map_err(|e| e.error));
-        let temp = match temp {
-            Ok((_, temp)) => temp,
+        let temp = match fsutil::temp_beside(&self.path, ".db") {
+            Ok(temp) => temp,
             Err(e) => {
                 folders.remove();
-                return Err(e).with_context(|| {
-                    format!("cannot create a database file in {}", dir.display())
-                });
+                return Err(e);
             }
         };
         let new = NewFile { temp, folders };

@@ -181,3 +181,34 @@ pub fn mysql_uri(prefix: &str) -> Option<String> {
     let base = mysql_base_uri()?;
     Some(format!("{base}?table={}", unique_table(prefix)))
 }
+
+/// Runs `tokenstore ARGS` on a real pseudo-terminal (util-linux `script`),
+/// typing `answer` once the program is up; returns the exit code and what
+/// the terminal showed.
+pub fn on_terminal(env: &TestEnv, args: &str, answer: &str) -> (Option<i32>, String) {
+    let command = format!(
+        "{} {args}",
+        assert_cmd::cargo::cargo_bin("tokenstore").display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .current_dir(env.dir.path())
+        .env("TERM", "dumb")
+        .env("HOME", env.dir.path())
+        .env("XDG_DATA_HOME", env.dir.path().join("data"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            // Type only once the prompt is up, as a person would.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            child.stdin.take().unwrap().write_all(answer.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("script(1) from util-linux");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}

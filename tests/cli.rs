@@ -352,7 +352,20 @@ fn malformed_csv_is_reported_by_line_and_left_alone() {
 #[test]
 fn secrets_never_show_without_reveal() {
     let env = TestEnv::new();
-    let store = format!("file:{}", env.path("s.csv").display());
+    let mut stores = vec![
+        format!("file:{}", env.path("s.csv").display()),
+        format!("sqlite:{}", env.path("s.db").display()),
+    ];
+    stores.extend(common::mysql_uri("secrets"));
+    for store in stores {
+        secrets_never_show_in(&env, &store);
+    }
+}
+
+/// Every command, and the error paths a user can provoke, print no secret
+/// of a store without --reveal.
+fn secrets_never_show_in(env: &TestEnv, store: &str) {
+    let store = store.to_string();
     let out = env
         .cmd()
         .args([
@@ -424,6 +437,41 @@ fn secrets_never_show_without_reveal() {
         assert!(out.status.success(), "{}", stderr(&out));
         seen += &(stdout(&out) + &stderr(&out));
     }
+    // Error paths: a conflicting save --input, a value the store refuses,
+    // a migrate refused by its target.
+    let conflicting = input.replace(
+        "\"user_name\":\"w\"",
+        "\"id\":\"1\",\"user_name\":\"other\"",
+    );
+    let too_long = input.replace(SECRETS[1], &format!("{}{}", SECRETS[1], "x".repeat(300)));
+    let node = format!("file:{}?flavor=node", env.path("node.csv").display());
+    for (args, stdin) in [
+        (
+            vec!["--store", &store, "save", "--input", "-"],
+            conflicting.as_str(),
+        ),
+        (
+            vec!["--store", &store, "save", "--input", "-"],
+            too_long.as_str(),
+        ),
+        (
+            vec!["--store", &node, "save", "--input", "-"],
+            &input.replace("\"w\"", "\"w,x\""),
+        ),
+        (
+            vec![
+                "migrate",
+                "--from",
+                &store,
+                "--to",
+                "sqlite::memory:?table=x-y",
+            ],
+            "",
+        ),
+    ] {
+        let out = env.cmd().args(&args).write_stdin(stdin).output().unwrap();
+        seen += &(stdout(&out) + &stderr(&out));
+    }
     for args in [
         vec!["delete", "2", "99"],
         vec!["delete", "--user", "u"],
@@ -438,8 +486,11 @@ fn secrets_never_show_without_reveal() {
         seen += &(stdout(&out) + &stderr(&out));
     }
     for secret in SECRETS {
-        assert!(!seen.contains(secret), "{secret} leaked:\n{seen}");
-        assert!(!seen.contains(&secret[..12]), "part of {secret} leaked");
+        assert!(!seen.contains(secret), "{store}: {secret} leaked:\n{seen}");
+        assert!(
+            !seen.contains(&secret[..12]),
+            "{store}: part of {secret} leaked"
+        );
     }
 }
 

@@ -993,3 +993,66 @@ fn a_file_still_half_written_after_the_wait_is_refused() {
     let err = env.run(&["--store", &store, "list"]).fails(1);
     assert!(err.contains("is empty (0 bytes)"), "{err}");
 }
+
+/// MySQL tables as an application may have made them: a latin1 table gets
+/// a clear refusal for characters it cannot hold (never a `?` stored in
+/// their place), and an INT id column is refused like any other schema.
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_tables_that_cannot_hold_tokens_exactly_are_refused() {
+    use mysql::prelude::Queryable;
+    let Some(base) = common::mysql_base_uri() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    let columns = "user_name varchar(255), client_id varchar(255), client_secret varchar(255), \
+        refresh_token varchar(255), access_token varchar(255), grant_token varchar(255), \
+        expiry_time varchar(20), redirect_url varchar(255), api_domain varchar(255)";
+    let latin1 = common::unique_table("latin1");
+    conn.query_drop(format!(
+        "CREATE TABLE {latin1} (id varchar(10) NOT NULL, {columns}, primary key (id)) \
+         DEFAULT CHARSET=latin1"
+    ))
+    .unwrap();
+    let uri = format!("{base}?table={latin1}");
+    let err = env
+        .run(&[
+            "--store",
+            &uri,
+            "save",
+            "--user-name",
+            "zoë😀@example.com",
+            "--access-token",
+            "a",
+        ])
+        .fails(1);
+    assert!(err.contains("cannot hold"), "{err}");
+    assert!(err.contains("character set"), "{err}");
+    assert!(ids(&uri).is_empty());
+    // Plain latin1 text is fine.
+    env.save_user(&uri, "zoe@example.com", "a");
+    assert_eq!(ids(&uri), ["1"]);
+
+    let int_id = common::unique_table("intid");
+    conn.query_drop(format!(
+        "CREATE TABLE {int_id} (id int NOT NULL, {columns}, primary key (id))"
+    ))
+    .unwrap();
+    conn.query_drop(format!(
+        "INSERT INTO {int_id} (id, user_name, access_token) VALUES (1, 'u', 'a')"
+    ))
+    .unwrap();
+    let uri = format!("{base}?table={int_id}");
+    for args in [
+        vec!["--store", &uri, "list"],
+        vec!["--store", &uri, "delete", "01"],
+    ] {
+        let err = env.run(&args).fails(1);
+        assert!(err.contains("id column of type int"), "{err}");
+    }
+    let count: Option<i64> = conn
+        .query_first(format!("SELECT COUNT(*) FROM {int_id}"))
+        .unwrap();
+    assert_eq!(count, Some(1));
+}

@@ -158,6 +158,12 @@ fn backend_error(e: mysql::Error) -> anyhow::Error {
              utf8mb4 table",
             column()
         )),
+        // A value compared with a column whose character set cannot hold it.
+        1267 | 1271 => StoreError::Refused(
+            "a value has characters that the table's character set cannot hold; use a utf8mb4 \
+             table"
+                .into(),
+        ),
         1045 => StoreError::Backend(
             "access denied: check the user and password (TOKENSTORE_MYSQL_PASSWORD)".into(),
         ),

@@ -1,6 +1,6 @@
 //! The JSON schema of a token, both ways: the ten SDK field names (absent
-//! as `null`) plus the derived `expired` and `expires_at` on output, which
-//! input ignores.
+//! as `null`) plus the derived `expired`, `expires_at` and `state` on
+//! output, which input ignores.
 
 use std::borrow::Cow;
 
@@ -10,53 +10,47 @@ use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
 use crate::secret::{looks_masked, Secret};
-use crate::token::{Token, TokenState};
+use crate::token::Token;
 
-#[derive(Serialize)]
+/// A token as JSON: the ten fields by their names in store order (from
+/// [`Field::ALL`]; secrets masked unless revealed, absent as `null`), then
+/// the derived `expired`, `expires_at` and `state`.
 pub struct TokenJson<'a> {
-    pub id: Option<&'a str>,
-    pub user_name: Option<&'a str>,
-    pub client_id: Option<&'a str>,
-    pub client_secret: Option<Cow<'a, str>>,
-    pub refresh_token: Option<Cow<'a, str>>,
-    pub access_token: Option<Cow<'a, str>>,
-    pub grant_token: Option<Cow<'a, str>>,
-    pub expiry_time: Option<&'a str>,
-    pub redirect_url: Option<&'a str>,
-    pub api_domain: Option<&'a str>,
-    pub expired: bool,
-    pub expires_at: Option<String>,
-    pub state: TokenState,
-}
-
-/// A secret as shown: in full with `reveal`, masked otherwise.
-pub fn show_secret(secret: &Option<Secret>, reveal: bool) -> Option<Cow<'_, str>> {
-    secret.as_ref().map(|s| {
-        if reveal {
-            Cow::Borrowed(s.expose())
-        } else {
-            Cow::Owned(s.masked())
-        }
-    })
+    token: &'a Token,
+    reveal: bool,
+    now_ms: i64,
 }
 
 impl<'a> TokenJson<'a> {
     pub fn new(token: &'a Token, reveal: bool, now_ms: i64) -> Self {
         TokenJson {
-            id: token.id.as_deref(),
-            user_name: token.user_name.as_deref(),
-            client_id: token.client_id.as_deref(),
-            client_secret: show_secret(&token.client_secret, reveal),
-            refresh_token: show_secret(&token.refresh_token, reveal),
-            access_token: show_secret(&token.access_token, reveal),
-            grant_token: show_secret(&token.grant_token, reveal),
-            expiry_time: token.expiry_time.as_deref(),
-            redirect_url: token.redirect_url.as_deref(),
-            api_domain: token.api_domain.as_deref(),
-            expired: token.is_expired_at(now_ms),
-            expires_at: token.expiry_ms().and_then(rfc3339),
-            state: token.state_at(now_ms),
+            token,
+            reveal,
+            now_ms,
         }
+    }
+}
+
+impl Serialize for TokenJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let token = self.token;
+        let values = token.fields();
+        let mut map = serializer.serialize_map(Some(Field::ALL.len() + 3))?;
+        for field in Field::ALL {
+            let value = values[field.index()].map(|v| {
+                if field.is_secret() && !self.reveal {
+                    Cow::Owned(Secret::new(v).masked())
+                } else {
+                    Cow::Borrowed(v)
+                }
+            });
+            map.serialize_entry(field.name(), &value)?;
+        }
+        map.serialize_entry("expired", &token.is_expired_at(self.now_ms))?;
+        map.serialize_entry("expires_at", &token.expiry_ms().and_then(rfc3339))?;
+        map.serialize_entry("state", &token.state_at(self.now_ms))?;
+        map.end()
     }
 }
 

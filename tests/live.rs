@@ -1056,3 +1056,122 @@ fn mysql_tables_that_cannot_hold_tokens_exactly_are_refused() {
         .unwrap();
     assert_eq!(count, Some(1));
 }
+
+/// A writer waits for another tokenstore writer at most 30 s, then says so
+/// in one line and changes nothing.
+#[test]
+fn a_held_lock_is_waited_for_thirty_seconds_at_most() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    env.save_user(&store, "a", "x");
+    let before = std::fs::read(env.path("t.csv")).unwrap();
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(env.path("t.csv.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let started = std::time::Instant::now();
+    let err = env
+        .run(&[
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            "b",
+            "--access-token",
+            "y",
+        ])
+        .fails(1);
+    let waited = started.elapsed();
+    assert!(err.contains("for 30 s"), "{err}");
+    assert!(waited >= std::time::Duration::from_secs(30), "{waited:?}");
+    assert!(waited < std::time::Duration::from_secs(45), "{waited:?}");
+    assert_eq!(std::fs::read(env.path("t.csv")).unwrap(), before);
+}
+
+/// What a write reads, it holds until commit: the application cannot
+/// commit a token under the write's feet (it waits, or fails), so a
+/// decision such as "id 5 is free" stays true until the write commits.
+#[test]
+fn rows_read_inside_a_write_stay_as_read_until_commit() {
+    let env = TestEnv::new();
+    let db = env.path("t.db");
+    let uri = format!("sqlite:{}", db.display());
+    env.save_user(&uri, "a", "x");
+    let mut store = open(&uri);
+    let mut tx = store.begin_write().unwrap();
+    assert!(tx.get(&["5".into()]).unwrap().is_empty());
+    let app = rusqlite::Connection::open(&db).unwrap();
+    app.busy_timeout(std::time::Duration::from_millis(200))
+        .unwrap();
+    let insert = "INSERT INTO oauthtoken (id, user_name, access_token) VALUES ('5', 'app', 'z')";
+    assert!(
+        app.execute(insert, []).is_err(),
+        "the application wrote under the write"
+    );
+    tx.insert(&[token(&[
+        ("id", "5"),
+        ("user_name", "ours"),
+        ("access_token", "o"),
+    ])])
+    .unwrap();
+    tx.commit().unwrap();
+    #[cfg(feature = "mysql")]
+    if let Some(uri) = common::mysql_uri("held") {
+        use mysql::prelude::Queryable;
+        env.save_user(&uri, "a", "x");
+        let table = uri.rsplit('=').next().unwrap().to_string();
+        let mut store = open(&uri);
+        let mut tx = store.begin_write().unwrap();
+        assert!(tx.get(&["5".into()]).unwrap().is_empty());
+        let base = common::mysql_base_uri().unwrap();
+        let mut app = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+        app.query_drop("SET SESSION innodb_lock_wait_timeout = 1")
+            .unwrap();
+        let blocked = app.query_drop(format!(
+            "INSERT INTO {table} (id, user_name, access_token) VALUES ('5', 'app', 'z')"
+        ));
+        assert!(blocked.is_err(), "the application wrote under the write");
+        tx.insert(&[token(&[
+            ("id", "5"),
+            ("user_name", "ours"),
+            ("access_token", "o"),
+        ])])
+        .unwrap();
+        tx.commit().unwrap();
+        assert_eq!(ids(&uri), ["1", "5"]);
+    }
+}
+
+/// A symlink planted by another user in a shared sticky folder is not
+/// followed: it could make tokenstore write the tokens elsewhere.
+#[test]
+fn a_symlink_planted_in_a_shared_folder_is_not_followed() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let shared = env.path("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let victim = env.path("victim.csv");
+    let link = shared.join("tokens.csv");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    if std::os::unix::fs::lchown(&link, Some(4321), Some(4321)).is_err() {
+        return; // only root can make a link another user owns
+    }
+    let err = env
+        .run(&[
+            "--store",
+            &format!("file:{}", link.display()),
+            "save",
+            "--user-name",
+            "u",
+            "--access-token",
+            "a",
+        ])
+        .fails(1);
+    assert!(
+        err.contains("owned by another user in a shared folder"),
+        "{err}"
+    );
+    assert!(!victim.exists());
+}

@@ -328,3 +328,68 @@ fn csv_for_spreadsheets_defuses_formulas_only_when_asked() {
         .unwrap()
         .contains("\"=HYPERLINK"));
 }
+
+/// Standard error closed too: notices and results are dropped, the work
+/// is done, the exit code is what it would have been.
+#[test]
+fn a_closed_stderr_is_not_a_failure() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    env.save_user(&store, "a", "x");
+    for (args, code) in [
+        (vec!["--store", &store, "delete", "1", "99"], 0),
+        (vec!["--store", &store, "find", "--user-name", "nobody"], 3),
+        (vec!["--store", &store, "list", "--format", "csv"], 0),
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"))
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        drop(child.stdout.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}");
+    }
+    assert!(env
+        .run(&["--store", &store, "list", "--json"])
+        .ok()
+        .contains("[]"));
+}
+
+/// A POSIX ACL that lets the application's user read the store survives
+/// a rewrite.
+#[test]
+fn a_posix_acl_of_a_store_is_kept() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let store = format!("file:{}", path.display());
+    env.save_user(&store, "a", "x");
+    // system.posix_acl_access: version 2, then (tag, perm, id) entries:
+    // owner rw, user 4321 r, group r, mask r, other none.
+    let mut acl = 2u32.to_le_bytes().to_vec();
+    for (tag, perm, id) in [
+        (1u16, 6u16, u32::MAX),
+        (2, 4, 4321),
+        (4, 4, u32::MAX),
+        (0x10, 4, u32::MAX),
+        (0x20, 0, u32::MAX),
+    ] {
+        acl.extend(tag.to_le_bytes());
+        acl.extend(perm.to_le_bytes());
+        acl.extend(id.to_le_bytes());
+    }
+    if xattr::set(&path, "system.posix_acl_access", &acl).is_err() {
+        eprintln!("this file system keeps no POSIX ACLs; nothing to check");
+        return;
+    }
+    env.save_user(&store, "b", "y");
+    assert_eq!(
+        xattr::get(&path, "system.posix_acl_access")
+            .unwrap()
+            .as_deref(),
+        Some(&acl[..])
+    );
+}

@@ -34,23 +34,26 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete all tokens, or only the expired ones')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy every token, ids included, to another store; verified, all-or-nothing')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe a store: backend, location, counts, layout and warnings')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tokenstore;save' {
-            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'id')
-            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'user-name')
-            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'client-id')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Token id')
+            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'User name (e-mail, or email:org_id in 8.0 stores)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User name (e-mail, or email:org_id in 8.0 stores)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client id')
             [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'Client secret (`-` reads it from stdin)')
             [CompletionResult]::new('--refresh-token', '--refresh-token', [CompletionResultType]::ParameterName, 'Refresh token (`-` reads it from stdin)')
             [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'Access token (`-` reads it from stdin)')
             [CompletionResult]::new('--grant-token', '--grant-token', [CompletionResultType]::ParameterName, 'Grant token (`-` reads it from stdin)')
-            [CompletionResult]::new('--expiry-time', '--expiry-time', [CompletionResultType]::ParameterName, 'Absolute expiry, milliseconds since the Unix epoch')
-            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Expiry relative to now, in seconds')
-            [CompletionResult]::new('--redirect-url', '--redirect-url', [CompletionResultType]::ParameterName, 'redirect-url')
-            [CompletionResult]::new('--api-domain', '--api-domain', [CompletionResultType]::ParameterName, 'api-domain')
+            [CompletionResult]::new('--expiry-time', '--expiry-time', [CompletionResultType]::ParameterName, 'Absolute expiry of the access token: milliseconds since the Unix epoch (1767225600000) or RFC 3339 (2026-12-01T00:00:00Z)')
+            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Expiry of the access token relative to now, in seconds')
+            [CompletionResult]::new('--redirect-url', '--redirect-url', [CompletionResultType]::ParameterName, 'OAuth redirect URL')
+            [CompletionResult]::new('--api-domain', '--api-domain', [CompletionResultType]::ParameterName, 'API domain (e.g. https://www.zohoapis.com)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Save tokens from a JSON object, array or JSON lines (the schema `list` prints); all are saved in one transaction')
             [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'With --input: what to do with a token whose id the store holds with other content (overwrite merges it, given fields winning, as save does)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
@@ -61,13 +64,15 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             break
         }
         'tokenstore;find' {
-            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'id')
-            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'user-name')
-            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'client-id')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Token id')
+            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'User name (e-mail, or email:org_id in 8.0 stores)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User name (e-mail, or email:org_id in 8.0 stores)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth client id')
             [CompletionResult]::new('--client-secret', '--client-secret', [CompletionResultType]::ParameterName, 'Client secret (`-` reads it from stdin)')
             [CompletionResult]::new('--refresh-token', '--refresh-token', [CompletionResultType]::ParameterName, 'Refresh token (`-` reads it from stdin)')
             [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'Access token (`-` reads it from stdin)')
             [CompletionResult]::new('--grant-token', '--grant-token', [CompletionResultType]::ParameterName, 'Grant token (`-` reads it from stdin)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
@@ -78,6 +83,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             break
         }
         'tokenstore;find-by-id' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
@@ -89,10 +95,12 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
         }
         'tokenstore;list' {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only tokens of this user name')
+            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'Only tokens of this user name')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Only tokens of this client id')
             [CompletionResult]::new('--api-domain', '--api-domain', [CompletionResultType]::ParameterName, 'Only tokens of this API domain')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)')
             [CompletionResult]::new('--expiring-within', '--expiring-within', [CompletionResultType]::ParameterName, 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Only tokens whose access token expired (expiry time at or before now)')
@@ -106,6 +114,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
         }
         'tokenstore;delete' {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Delete every token of this user name (log the user out)')
+            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'Delete every token of this user name (log the user out)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 3 when any id (or the user) has no token')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -113,6 +122,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             break
         }
         'tokenstore;purge' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--expired', '--expired', [CompletionResultType]::ParameterName, 'Delete only dead tokens: access token expired and no refresh or grant token to get a new one (refreshable tokens are kept)')
@@ -132,6 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store to copy from [default: --store]')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The store to copy to')
             [CompletionResult]::new('--on-conflict', '--on-conflict', [CompletionResultType]::ParameterName, 'What to do with a target token of the same id but other content')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Summary format: table (a line of text) or json')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Summary format: table (a line of text) or json')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan, change nothing')
@@ -148,6 +159,12 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokenstore;completion' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokenstore;help' {
             [CompletionResult]::new('save', 'save', [CompletionResultType]::ParameterValue, 'Save a token: update the matching one (by id, user name, or token) or add it')
             [CompletionResult]::new('find', 'find', [CompletionResultType]::ParameterValue, 'Find the token a save would update (first match wins); exit 3 if none')
@@ -157,6 +174,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete all tokens, or only the expired ones')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy every token, ids included, to another store; verified, all-or-nothing')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe a store: backend, location, counts, layout and warnings')
+            [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -182,6 +200,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             break
         }
         'tokenstore;help;info' {
+            break
+        }
+        'tokenstore;help;completion' {
             break
         }
         'tokenstore;help;help' {

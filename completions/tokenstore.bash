@@ -16,6 +16,9 @@ _tokenstore() {
             ",$1")
                 cmd="tokenstore"
                 ;;
+            tokenstore,completion)
+                cmd="tokenstore__subcmd__completion"
+                ;;
             tokenstore,delete)
                 cmd="tokenstore__subcmd__delete"
                 ;;
@@ -42,6 +45,9 @@ _tokenstore() {
                 ;;
             tokenstore,save)
                 cmd="tokenstore__subcmd__save"
+                ;;
+            tokenstore__subcmd__help,completion)
+                cmd="tokenstore__subcmd__help__subcmd__completion"
                 ;;
             tokenstore__subcmd__help,delete)
                 cmd="tokenstore__subcmd__help__subcmd__delete"
@@ -77,7 +83,7 @@ _tokenstore() {
 
     case "${cmd}" in
         tokenstore)
-            opts="-h -V --store --help --version save find find-by-id list delete purge migrate info help"
+            opts="-h -V --store --help --version save find find-by-id list delete purge migrate info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,14 +100,36 @@ _tokenstore() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenstore__subcmd__completion)
+            opts="-h --store --help bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenstore__subcmd__delete)
-            opts="-h --user --strict --store --help"
+            opts="-h --user-name --user --strict --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -117,7 +145,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find)
-            opts="-h --id --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-o -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -128,6 +156,10 @@ _tokenstore() {
                     return 0
                     ;;
                 --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -155,6 +187,10 @@ _tokenstore() {
                     COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -167,13 +203,17 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find__subcmd__by__subcmd__id)
-            opts="-h --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-o -h --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
+                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
@@ -189,8 +229,22 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__help)
-            opts="save find find-by-id list delete purge migrate info help"
+            opts="save find find-by-id list delete purge migrate info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__help__subcmd__completion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -347,13 +401,17 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__list)
-            opts="-h --user --client-id --api-domain --expired --valid --state --expiring-within --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-o -h --user-name --user --client-id --api-domain --expired --valid --state --expiring-within --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -377,6 +435,10 @@ _tokenstore() {
                     COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -389,7 +451,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__migrate)
-            opts="-h --from --to --on-conflict --dry-run --delete-source --format --json --store --help"
+            opts="-o -h --from --to --on-conflict --dry-run --delete-source --format --json --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +473,10 @@ _tokenstore() {
                     COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -423,13 +489,17 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__purge)
-            opts="-y -h --dead --expired --access-expired --dry-run --yes --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-y -o -h --dead --expired --access-expired --dry-run --yes --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
+                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
@@ -445,7 +515,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__save)
-            opts="-h --id --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-o -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +526,10 @@ _tokenstore() {
                     return 0
                     ;;
                 --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -504,6 +578,10 @@ _tokenstore() {
                     return 0
                     ;;
                 --format)
+                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
                     return 0
                     ;;

@@ -31,22 +31,25 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand purge 'Delete all tokens, or only the expired ones'
             cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
+            cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokenstore;save'= {
-            cand --id 'id'
-            cand --user-name 'user-name'
-            cand --client-id 'client-id'
+            cand --id 'Token id'
+            cand --user-name 'User name (e-mail, or email:org_id in 8.0 stores)'
+            cand --user 'User name (e-mail, or email:org_id in 8.0 stores)'
+            cand --client-id 'OAuth client id'
             cand --client-secret 'Client secret (`-` reads it from stdin)'
             cand --refresh-token 'Refresh token (`-` reads it from stdin)'
             cand --access-token 'Access token (`-` reads it from stdin)'
             cand --grant-token 'Grant token (`-` reads it from stdin)'
-            cand --expiry-time 'Absolute expiry, milliseconds since the Unix epoch'
-            cand --expires-in 'Expiry relative to now, in seconds'
-            cand --redirect-url 'redirect-url'
-            cand --api-domain 'api-domain'
+            cand --expiry-time 'Absolute expiry of the access token: milliseconds since the Unix epoch (1767225600000) or RFC 3339 (2026-12-01T00:00:00Z)'
+            cand --expires-in 'Expiry of the access token relative to now, in seconds'
+            cand --redirect-url 'OAuth redirect URL'
+            cand --api-domain 'API domain (e.g. https://www.zohoapis.com)'
             cand --input 'Save tokens from a JSON object, array or JSON lines (the schema `list` prints); all are saved in one transaction'
             cand --on-conflict 'With --input: what to do with a token whose id the store holds with other content (overwrite merges it, given fields winning, as save does)'
+            cand -o 'Output format'
             cand --format 'Output format'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
@@ -56,13 +59,15 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tokenstore;find'= {
-            cand --id 'id'
-            cand --user-name 'user-name'
-            cand --client-id 'client-id'
+            cand --id 'Token id'
+            cand --user-name 'User name (e-mail, or email:org_id in 8.0 stores)'
+            cand --user 'User name (e-mail, or email:org_id in 8.0 stores)'
+            cand --client-id 'OAuth client id'
             cand --client-secret 'Client secret (`-` reads it from stdin)'
             cand --refresh-token 'Refresh token (`-` reads it from stdin)'
             cand --access-token 'Access token (`-` reads it from stdin)'
             cand --grant-token 'Grant token (`-` reads it from stdin)'
+            cand -o 'Output format'
             cand --format 'Output format'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
@@ -72,6 +77,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --help 'Print help'
         }
         &'tokenstore;find-by-id'= {
+            cand -o 'Output format'
             cand --format 'Output format'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
@@ -82,10 +88,12 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         }
         &'tokenstore;list'= {
             cand --user 'Only tokens of this user name'
+            cand --user-name 'Only tokens of this user name'
             cand --client-id 'Only tokens of this client id'
             cand --api-domain 'Only tokens of this API domain'
             cand --state 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)'
             cand --expiring-within 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)'
+            cand -o 'Output format'
             cand --format 'Output format'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --expired 'Only tokens whose access token expired (expiry time at or before now)'
@@ -98,12 +106,14 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         }
         &'tokenstore;delete'= {
             cand --user 'Delete every token of this user name (log the user out)'
+            cand --user-name 'Delete every token of this user name (log the user out)'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --strict 'Exit 3 when any id (or the user) has no token'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'tokenstore;purge'= {
+            cand -o 'Output format'
             cand --format 'Output format'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --expired 'Delete only dead tokens: access token expired and no refresh or grant token to get a new one (refreshable tokens are kept)'
@@ -122,6 +132,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --from 'The store to copy from [default: --store]'
             cand --to 'The store to copy to'
             cand --on-conflict 'What to do with a target token of the same id but other content'
+            cand -o 'Summary format: table (a line of text) or json'
             cand --format 'Summary format: table (a line of text) or json'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --dry-run 'Print the plan, change nothing'
@@ -136,6 +147,11 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'tokenstore;completion'= {
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokenstore;help'= {
             cand save 'Save a token: update the matching one (by id, user name, or token) or add it'
             cand find 'Find the token a save would update (first match wins); exit 3 if none'
@@ -145,6 +161,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand purge 'Delete all tokens, or only the expired ones'
             cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
+            cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokenstore;help;save'= {
@@ -162,6 +179,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         &'tokenstore;help;migrate'= {
         }
         &'tokenstore;help;info'= {
+        }
+        &'tokenstore;help;completion'= {
         }
         &'tokenstore;help;help'= {
         }

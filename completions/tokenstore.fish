@@ -35,23 +35,24 @@ complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "delete" -d 'D
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "completion" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l id -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l user-name -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l client-id -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l id -d 'Token id' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l user-name -l user -d 'User name (e-mail, or email:org_id in 8.0 stores)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l client-id -d 'OAuth client id' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l client-secret -d 'Client secret (`-` reads it from stdin)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l refresh-token -d 'Refresh token (`-` reads it from stdin)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l access-token -d 'Access token (`-` reads it from stdin)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l grant-token -d 'Grant token (`-` reads it from stdin)' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l expiry-time -d 'Absolute expiry, milliseconds since the Unix epoch' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l expires-in -d 'Expiry relative to now, in seconds' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l redirect-url -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l api-domain -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l expiry-time -d 'Absolute expiry of the access token: milliseconds since the Unix epoch (1767225600000) or RFC 3339 (2026-12-01T00:00:00Z)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l expires-in -d 'Expiry of the access token relative to now, in seconds' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l redirect-url -d 'OAuth redirect URL' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l api-domain -d 'API domain (e.g. https://www.zohoapis.com)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l input -d 'Save tokens from a JSON object, array or JSON lines (the schema `list` prints); all are saved in one transaction' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l on-conflict -d 'With --input: what to do with a token whose id the store holds with other content (overwrite merges it, given fields winning, as save does)' -r -f -a "fail\t'Abort before writing anything'
 skip\t'Keep the target\'s token'
 overwrite\t'Replace the target\'s token'"
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s o -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 jsonl\t''
 csv\t''"
@@ -60,14 +61,14 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l json -d '
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l id -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l user-name -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l client-id -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l id -d 'Token id' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l user-name -l user -d 'User name (e-mail, or email:org_id in 8.0 stores)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l client-id -d 'OAuth client id' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l client-secret -d 'Client secret (`-` reads it from stdin)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l refresh-token -d 'Refresh token (`-` reads it from stdin)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l access-token -d 'Access token (`-` reads it from stdin)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l grant-token -d 'Grant token (`-` reads it from stdin)' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s o -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 jsonl\t''
 csv\t''"
@@ -76,7 +77,7 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l json -d '
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s o -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 jsonl\t''
 csv\t''"
@@ -85,14 +86,14 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l jso
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l user -d 'Only tokens of this user name' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l user -l user-name -d 'Only tokens of this user name' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l client-id -d 'Only tokens of this client id' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l api-domain -d 'Only tokens of this API domain' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l state -d 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)' -r -f -a "valid\t'It has an access token that has not expired (or has no expiry time)'
 refreshable\t'Its access token is expired or missing, but a refresh or grant token can get a new one'
 dead\t'Nothing left to use: no live access token, nothing to refresh with'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expiring-within -d 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s o -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 jsonl\t''
 csv\t''"
@@ -103,11 +104,11 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l json -d '
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -d 'Delete every token of this user name (log the user out)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -l user-name -d 'Delete every token of this user name (log the user out)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l strict -d 'Exit 3 when any id (or the user) has no token'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s o -l format -d 'Output format' -r -f -a "table\t''
 json\t''
 jsonl\t''
 csv\t''"
@@ -125,7 +126,7 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l to -d 
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l on-conflict -d 'What to do with a target token of the same id but other content' -r -f -a "fail\t'Abort before writing anything'
 skip\t'Keep the target\'s token'
 overwrite\t'Replace the target\'s token'"
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l format -d 'Summary format: table (a line of text) or json' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s o -l format -d 'Summary format: table (a line of text) or json' -r -f -a "table\t''
 json\t''
 jsonl\t''
 csv\t''"
@@ -137,12 +138,15 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s h -l h
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l json -d 'Print the report as JSON'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "find" -d 'Find the token a save would update (first match wins); exit 3 if none'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "find-by-id" -d 'Show the token with this id; exit 3 if none'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "list" -d 'List tokens in id order, optionally filtered'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "find" -d 'Find the token a save would update (first match wins); exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "find-by-id" -d 'Show the token with this id; exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "list" -d 'List tokens in id order, optionally filtered'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "completion" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

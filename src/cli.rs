@@ -73,6 +73,19 @@ pub enum Command {
     /// Describe a store: backend, location, counts, layout and warnings
     #[command(after_help = "Example:\n  tokenstore --store file:tokens.csv info")]
     Info(InfoArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = "Examples:\n  \
+        tokenstore completion bash > ~/.local/share/bash-completion/completions/tokenstore\n  \
+        tokenstore completion zsh > \"${fpath[1]}/_tokenstore\"\n  \
+        tokenstore completion fish > ~/.config/fish/completions/tokenstore.fish")]
+    Completion(CompletionArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 pub use crate::ops::migrate::OnConflict;
@@ -82,7 +95,7 @@ use crate::token::TokenState;
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, short = 'o', value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Short for --format json
     #[arg(long, conflicts_with = "format")]
@@ -109,10 +122,13 @@ impl OutputArgs {
 /// Token fields as flags. Secret flags take `-` to read the value from stdin.
 #[derive(Args, Debug, Clone, Default)]
 pub struct TokenFields {
+    /// Token id
     #[arg(long)]
     pub id: Option<String>,
-    #[arg(long, value_name = "USER")]
+    /// User name (e-mail, or email:org_id in 8.0 stores)
+    #[arg(long, visible_alias = "user", value_name = "USER")]
     pub user_name: Option<String>,
+    /// OAuth client id
     #[arg(long)]
     pub client_id: Option<String>,
     /// Client secret (`-` reads it from stdin)
@@ -133,14 +149,17 @@ pub struct TokenFields {
 pub struct SaveArgs {
     #[command(flatten)]
     pub fields: TokenFields,
-    /// Absolute expiry, milliseconds since the Unix epoch
-    #[arg(long, value_name = "MS", conflicts_with = "expires_in")]
+    /// Absolute expiry of the access token: milliseconds since the Unix epoch
+    /// (1767225600000) or RFC 3339 (2026-12-01T00:00:00Z)
+    #[arg(long, value_name = "MS|TIME", conflicts_with = "expires_in", value_parser = parse_expiry)]
     pub expiry_time: Option<i64>,
-    /// Expiry relative to now, in seconds
+    /// Expiry of the access token relative to now, in seconds
     #[arg(long, value_name = "SECONDS")]
     pub expires_in: Option<i64>,
+    /// OAuth redirect URL
     #[arg(long, value_name = "URL")]
     pub redirect_url: Option<String>,
+    /// API domain (e.g. https://www.zohoapis.com)
     #[arg(long, value_name = "URL")]
     pub api_domain: Option<String>,
     /// Save tokens from a JSON object, array or JSON lines (the schema `list` prints);
@@ -172,10 +191,28 @@ pub struct FindByIdArgs {
     pub output: OutputArgs,
 }
 
+/// An expiry time as milliseconds since the epoch, or RFC 3339.
+fn parse_expiry(text: &str) -> Result<i64, String> {
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    let time = humantime::parse_rfc3339_weak(text).map_err(|_| {
+        format!(
+            "`{text}` is neither milliseconds since the epoch nor an RFC 3339 time \
+             (e.g. 1767225600000 or 2026-12-01T00:00:00Z)"
+        )
+    })?;
+    let ms = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| format!("`{text}` is before 1970"))?
+        .as_millis();
+    i64::try_from(ms).map_err(|_| format!("`{text}` is too far in the future"))
+}
+
 #[derive(Args, Debug)]
 pub struct ListArgs {
     /// Only tokens of this user name
-    #[arg(long, value_name = "USER")]
+    #[arg(long, visible_alias = "user-name", value_name = "USER")]
     pub user: Option<String>,
     /// Only tokens of this client id
     #[arg(long)]
@@ -203,10 +240,14 @@ pub struct ListArgs {
 #[derive(Args, Debug)]
 pub struct DeleteArgs {
     /// Ids of the tokens to delete
-    #[arg(required_unless_present = "user")]
     pub ids: Vec<String>,
     /// Delete every token of this user name (log the user out)
-    #[arg(long, value_name = "USER", conflicts_with = "ids")]
+    #[arg(
+        long,
+        visible_alias = "user-name",
+        value_name = "USER",
+        conflicts_with = "ids"
+    )]
     pub user: Option<String>,
     /// Exit 3 when any id (or the user) has no token
     #[arg(long)]
@@ -251,7 +292,7 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub delete_source: bool,
     /// Summary format: table (a line of text) or json
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, short = 'o', value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Short for --format json
     #[arg(long, conflicts_with = "format")]

@@ -247,13 +247,26 @@ fn decode(uri: &str, part: &str, what: &str) -> Result<String, UriError> {
 impl StoreUri {
     pub fn parse(uri: &str) -> Result<StoreUri, UriError> {
         let Some((scheme, body)) = uri.split_once(':') else {
-            return Err(UriError::new(uri, "no scheme"));
+            let kind = if [".db", ".sqlite", ".sqlite3"]
+                .iter()
+                .any(|e| uri.ends_with(e))
+            {
+                "sqlite"
+            } else {
+                "file"
+            };
+            return Err(UriError::new(
+                uri,
+                format!("no scheme (did you mean {kind}:{uri}?)"),
+            ));
         };
         match scheme {
             "memory" if body.is_empty() || body == "//" => Ok(StoreUri::Memory),
             "memory" => Err(UriError::new(uri, "memory: takes no path")),
             "file" if body.is_empty() => Err(UriError::new(uri, "file: needs a path")),
             "file" => {
+                let body = expand_home(body);
+                let body = body.as_str();
                 // Only a known flavour at the very end is an option: a
                 // path may hold `?`.
                 let (path, flavor) = match body.rsplit_once("?flavor=") {
@@ -274,6 +287,8 @@ impl StoreUri {
                 })
             }
             "sqlite" => {
+                let body = expand_home(body);
+                let body = body.as_str();
                 let (path, table) = split_table(uri, body)?;
                 if path.is_empty() {
                     return Err(UriError::new(uri, "sqlite: needs a path"));
@@ -284,7 +299,7 @@ impl StoreUri {
                 })
             }
             "mysql" | "mariadb" => parse_mysql(uri, body).map(StoreUri::Mysql),
-            _ => Err(UriError::new(uri, format!("unknown scheme `{scheme}:`"))),
+            _ => Err(UriError::new(uri, unknown_scheme(scheme))),
         }
     }
 
@@ -307,6 +322,47 @@ impl StoreUri {
             StoreUri::Mysql(_) => "mysql",
         }
     }
+}
+
+/// `~` or `~/…` at the start of a path is the home folder, as in a shell
+/// (never a folder named `~`).
+fn expand_home(body: &str) -> String {
+    let rest = match body.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+        _ => return body.to_string(),
+    };
+    match dirs::home_dir() {
+        Some(home) => format!("{}{rest}", home.display()),
+        None => body.to_string(),
+    }
+}
+
+/// An unknown scheme, with the accepted one it was probably meant to be.
+fn unknown_scheme(scheme: &str) -> String {
+    let known = ["memory", "file", "sqlite", "mysql", "mariadb"];
+    let close = known
+        .iter()
+        .find(|k| edit_distance(&scheme.to_ascii_lowercase(), k) <= 2);
+    match close {
+        Some(k) => format!("unknown scheme `{scheme}:` (did you mean {k}:?)"),
+        None => format!("unknown scheme `{scheme}:`"),
+    }
+}
+
+/// Levenshtein distance, for short words.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 fn parse_mysql(uri: &str, body: &str) -> Result<ServerUri, UriError> {
@@ -539,6 +595,28 @@ mod tests {
             assert!(err.contains(reason), "{text}: {err}");
             assert!(err.contains("expected memory:"), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn typos_get_a_suggestion_and_home_is_expanded() {
+        let err = StoreUri::parse("sqlit:x.db").unwrap_err().to_string();
+        assert!(err.contains("did you mean sqlite:?"), "{err}");
+        let err = StoreUri::parse("tokens.csv").unwrap_err().to_string();
+        assert!(err.contains("did you mean file:tokens.csv?"), "{err}");
+        let err = StoreUri::parse("zohooauth.db").unwrap_err().to_string();
+        assert!(err.contains("did you mean sqlite:zohooauth.db?"), "{err}");
+        let home = dirs::home_dir().unwrap();
+        assert_eq!(
+            StoreUri::parse("sqlite:~/z.db").unwrap(),
+            StoreUri::Sqlite {
+                path: home.join("z.db"),
+                table: DEFAULT_TABLE.into()
+            }
+        );
+        assert!(matches!(
+            StoreUri::parse("file:~user/x").unwrap(),
+            StoreUri::File { path, .. } if path == std::path::Path::new("~user/x")
+        ));
     }
 
     #[test]

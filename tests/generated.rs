@@ -55,3 +55,27 @@ fn completions_and_man_pages_are_up_to_date() {
         "out of date: {stale:?}; run `UPDATE_GENERATED=1 cargo test --test generated`"
     );
 }
+
+/// `tokenstore completion SHELL` prints the same script as the committed one.
+#[test]
+fn the_completion_command_prints_the_committed_scripts() {
+    for (shell, file) in [
+        ("bash", "tokenstore.bash"),
+        ("zsh", "_tokenstore"),
+        ("fish", "tokenstore.fish"),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("tokenstore")
+            .unwrap()
+            .args(["completion", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let committed = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("completions")
+                .join(file),
+        )
+        .unwrap();
+        assert_eq!(out.stdout, committed, "{shell}");
+    }
+}

@@ -5,9 +5,17 @@ use anyhow::{Context, Result};
 use super::open_store;
 use crate::cli::DeleteArgs;
 use crate::store::TokenStoreExt;
-use crate::Exit;
+use crate::{Exit, UsageError};
 
 pub fn run(store: Option<&str>, args: DeleteArgs) -> Result<Exit> {
+    if args.ids.is_empty() && args.user.is_none() {
+        return Err(UsageError(
+            "delete needs ids (`delete ID…`) or a user (`delete --user U`); `purge` deletes \
+             every token"
+                .into(),
+        )
+        .into());
+    }
     let (uri, mut store) = open_store(store)?;
     let (deleted, missing): (Vec<String>, Vec<String>) = match &args.user {
         Some(user) => {

@@ -34,6 +34,12 @@ pub fn run(store: Option<&str>, args: ListArgs) -> Result<Exit> {
         })
         .with_context(|| format!("cannot list {uri}"))?;
     let shown = writer.finish()?;
+    if shown == 0 && style.format == crate::output::Format::Table {
+        crate::output::notice(&format!(
+            "no tokens in {uri}; add one with `tokenstore save …`, or point --store (or \
+             TOKENSTORE_URI) at an SDK store"
+        ));
+    }
     for note in store.notes() {
         crate::output::notice(&format!("{uri}: {note}"));
     }

@@ -30,6 +30,13 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Purge(args) => purge::run(store, args),
         Command::Migrate(args) => migrate::run(store, args),
         Command::Info(args) => info::run(store, args),
+        Command::Completion(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut out = stdout();
+            clap_complete::generate(args.shell, &mut command, "tokenstore", &mut out);
+            std::io::Write::flush(&mut out)?;
+            Ok(Exit::Success)
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use tokenstore::store::TokenStoreExt;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{expected, TestEnv};
+use common::{expected, Run, TestEnv};
 use serde_json::Value;
 
 const SECRETS: [&str; 4] = [
@@ -26,18 +26,11 @@ fn stderr(out: &std::process::Output) -> String {
 
 /// `list --json` of a store, parsed.
 fn list_json(env: &TestEnv, store: &str) -> Value {
-    let out = env
-        .cmd()
-        .args(["--store", store, "list", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    json(&out)
+    json(&env.run(&["--store", store, "list", "--json"]).ok())
 }
 
-fn json(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
+fn json(stdout: &str) -> Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
 
 /// The store URIs of the persistent backends in this env.
@@ -52,18 +45,20 @@ fn store_uris(env: &TestEnv) -> Vec<String> {
     uris
 }
 
-fn save_alice(env: &TestEnv, store: &str) -> std::process::Output {
-    env.cmd()
-        .args(["--store", store, "save", "--user-name", "alice@example.com"])
-        .args([
+fn save_alice(env: &TestEnv, store: &str) -> Run {
+    env.run_with_stdin(
+        &[
+            "--store",
+            store,
+            "save",
+            "--user-name",
+            "alice@example.com",
             "--client-id",
             "1000.CLIENT",
             "--client-secret",
             "-",
             "--refresh-token",
             "-",
-        ])
-        .args([
             "--access-token",
             "-",
             "--expires-in",
@@ -71,10 +66,9 @@ fn save_alice(env: &TestEnv, store: &str) -> std::process::Output {
             "--api-domain",
             "https://www.zohoapis.com",
             "--json",
-        ])
-        .write_stdin(format!("{}\n{}\n{}\n", SECRETS[0], SECRETS[1], SECRETS[2]))
-        .output()
-        .unwrap()
+        ],
+        &format!("{}\n{}\n{}\n", SECRETS[0], SECRETS[1], SECRETS[2]),
+    )
 }
 
 #[test]
@@ -82,103 +76,80 @@ fn every_subcommand_on_every_backend() {
     let env = TestEnv::new();
     for store in store_uris(&env) {
         let out = save_alice(&env, &store);
-        assert!(out.status.success(), "{store}: {}", stderr(&out));
-        let saved = json(&out);
+        assert_eq!(out.code, Some(0), "{store}: {}", out.stderr);
+        let saved = json(&out.stdout);
         assert_eq!(saved["id"], "1", "{store}");
         assert_eq!(saved["expired"], false);
         // Secrets read from stdin were stored; output masks them.
         assert_eq!(saved["refresh_token"], "rt-S…6789");
 
-        let out = env
-            .cmd()
-            .args([
-                "--store",
-                &store,
-                "save",
-                "--user-name",
-                "bob@example.com",
-                "--access-token",
-                "at-bob",
-            ])
-            .args(["--expiry-time", "1000", "--json"])
-            .output()
-            .unwrap();
-        assert_eq!(json(&out)["id"], "2", "{store}: {}", stderr(&out));
+        let out = env.run(&[
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            "bob@example.com",
+            "--access-token",
+            "at-bob",
+            "--expiry-time",
+            "1000",
+            "--json",
+        ]);
+        assert_eq!(json(&out.stdout)["id"], "2", "{store}: {}", out.stderr);
 
-        let out = env
-            .cmd()
-            .args([
-                "--store",
-                &store,
-                "find",
-                "--user-name",
-                "alice@example.com",
-                "--json",
-                "--reveal",
-            ])
-            .output()
-            .unwrap();
-        let found = json(&out);
+        let out = env.run(&[
+            "--store",
+            &store,
+            "find",
+            "--user-name",
+            "alice@example.com",
+            "--json",
+            "--reveal",
+        ]);
+        let found = json(&out.stdout);
         assert_eq!(found["refresh_token"], SECRETS[1], "{store}");
         assert_eq!(found["client_secret"], SECRETS[0]);
 
-        let out = env
-            .cmd()
-            .args([
-                "--store",
-                &store,
-                "find",
-                "--refresh-token",
-                SECRETS[1],
-                "--client-id",
-                "1000.CLIENT",
-            ])
-            .args(["--client-secret", SECRETS[0], "--format", "jsonl"])
-            .output()
-            .unwrap();
-        assert_eq!(json(&out)["id"], "1", "{store}");
+        let out = env.run(&[
+            "--store",
+            &store,
+            "find",
+            "--refresh-token",
+            SECRETS[1],
+            "--client-id",
+            "1000.CLIENT",
+            "--client-secret",
+            SECRETS[0],
+            "--format",
+            "jsonl",
+        ]);
+        assert_eq!(json(&out.stdout)["id"], "1", "{store}");
 
-        let out = env
-            .cmd()
-            .args(["--store", &store, "find-by-id", "2", "--json"])
-            .output()
-            .unwrap();
-        assert_eq!(json(&out)["user_name"], "bob@example.com", "{store}");
-        assert_eq!(json(&out)["expired"], true);
+        let out = env.run(&["--store", &store, "find-by-id", "2", "--json"]);
+        assert_eq!(json(&out.stdout)["user_name"], "bob@example.com", "{store}");
+        assert_eq!(json(&out.stdout)["expired"], true);
 
         let list = list_json(&env, &store);
         assert_eq!(list.as_array().unwrap().len(), 2, "{store}");
-        let out = env
-            .cmd()
-            .args(["--store", &store, "list", "--expired", "--format", "jsonl"])
-            .output()
-            .unwrap();
-        let ids: Vec<Value> = stdout(&out)
+        let out = env.run(&["--store", &store, "list", "--expired", "--format", "jsonl"]);
+        let ids: Vec<Value> = out
+            .stdout
             .lines()
             .map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].clone())
             .collect();
         assert_eq!(ids, ["2"], "{store}");
-        let out = env
-            .cmd()
-            .args([
-                "--store",
-                &store,
-                "list",
-                "--valid",
-                "--user",
-                "alice@example.com",
-                "--json",
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(json(&out).as_array().unwrap().len(), 1, "{store}");
+        let out = env.run(&[
+            "--store",
+            &store,
+            "list",
+            "--valid",
+            "--user",
+            "alice@example.com",
+            "--json",
+        ]);
+        assert_eq!(json(&out.stdout).as_array().unwrap().len(), 1, "{store}");
 
-        let out = env
-            .cmd()
-            .args(["--store", &store, "list"])
-            .output()
-            .unwrap();
-        let table = stdout(&out);
+        let table = env.run(&["--store", &store, "list"]).stdout;
         assert!(
             table.contains("alice@example.com") && table.contains("expired"),
             "{table}"
@@ -188,40 +159,18 @@ fn every_subcommand_on_every_backend() {
             "{table}"
         );
 
-        let out = env
-            .cmd()
-            .args(["--store", &store, "delete", "2", "7"])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        assert_eq!(stdout(&out), "deleted 2\n");
-        assert!(
-            stderr(&out).contains("no token with id 7"),
-            "{}",
-            stderr(&out)
-        );
+        let out = env.run(&["--store", &store, "delete", "2", "7"]);
+        assert_eq!(out.code, Some(0));
+        assert_eq!(out.stdout, "deleted 2\n");
+        assert!(out.stderr.contains("no token with id 7"), "{}", out.stderr);
 
-        let out = env
-            .cmd()
-            .args(["--store", &store, "purge"])
-            .output()
-            .unwrap();
         assert_eq!(
-            out.status.code(),
+            env.run(&["--store", &store, "purge"]).code,
             Some(2),
             "{store}: purge without --yes off a terminal"
         );
-        let out = env
-            .cmd()
-            .args(["--store", &store, "purge", "--yes"])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        assert!(
-            stdout(&out).contains("deleted 1 tokens"),
-            "{}",
-            stdout(&out)
-        );
+        let out = env.run(&["--store", &store, "purge", "--yes"]).ok();
+        assert!(out.contains("deleted 1 tokens"), "{out}");
         assert_eq!(list_json(&env, &store), serde_json::json!([]));
     }
 }
@@ -230,46 +179,33 @@ fn every_subcommand_on_every_backend() {
 fn nothing_found_exits_3() {
     let env = TestEnv::new();
     let store = format!("sqlite:{}", env.path("t.db").display());
-    save_alice(&env, &store);
-    let out = env
-        .cmd()
-        .args(["--store", &store, "find", "--user-name", "ghost"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    assert!(stdout(&out).is_empty());
-    assert!(stderr(&out).contains("no matching token"));
-    let out = env
-        .cmd()
-        .args(["--store", &store, "find-by-id", "99"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let out = env
-        .cmd()
-        .args(["--store", &store, "delete", "99", "--strict"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let out = env
-        .cmd()
-        .args(["--store", &store, "delete", "--user", "ghost", "--strict"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
+    let _ = save_alice(&env, &store);
+    let out = env.run(&["--store", &store, "find", "--user-name", "ghost"]);
+    assert_eq!(out.code, Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(out.stderr.contains("no matching token"));
+    assert_eq!(
+        env.run(&["--store", &store, "find-by-id", "99"]).code,
+        Some(3)
+    );
+    assert_eq!(
+        env.run(&["--store", &store, "delete", "99", "--strict"])
+            .code,
+        Some(3)
+    );
+    assert_eq!(
+        env.run(&["--store", &store, "delete", "--user", "ghost", "--strict"])
+            .code,
+        Some(3)
+    );
     // An injection payload is an id like any other: nothing matches it.
-    let out = env
-        .cmd()
-        .args(["--store", &store, "delete", "0 OR 1=1", "--strict"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let out = env
-        .cmd()
-        .args(["--store", &store, "delete", "--user", "alice@example.com"])
-        .output()
-        .unwrap();
-    assert_eq!(stdout(&out), "deleted 1\n");
+    assert_eq!(
+        env.run(&["--store", &store, "delete", "0 OR 1=1", "--strict"])
+            .code,
+        Some(3)
+    );
+    let out = env.run(&["--store", &store, "delete", "--user", "alice@example.com"]);
+    assert_eq!(out.stdout, "deleted 1\n");
 }
 
 #[test]
@@ -291,18 +227,11 @@ fn usage_errors_exit_2() {
             "a",
         ],
     ] {
-        let out = env
-            .cmd()
-            .args(["--store", "memory:"])
-            .args(&args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(!stderr(&out).is_empty());
+        let out = env.run(&[vec!["--store", "memory:"], args.clone()].concat());
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.is_empty());
     }
-    let out = env.cmd().arg("--version").output().unwrap();
-    assert!(out.status.success());
-    assert!(stdout(&out).starts_with("tokenstore "));
+    assert!(env.run(&["--version"]).ok().starts_with("tokenstore "));
 }
 
 #[test]
@@ -314,9 +243,9 @@ fn bad_uris_get_one_clear_line() {
         "sqlite:x.db?table=x;drop table y",
         "mysql://u:hunter2@h:notaport/db",
     ] {
-        let out = env.cmd().args(["--store", uri, "list"]).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{uri}");
-        let err = stderr(&out);
+        let out = env.run(&["--store", uri, "list"]);
+        assert_eq!(out.code, Some(1), "{uri}");
+        let err = out.stderr;
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("expected memory:, file:PATH"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
@@ -335,14 +264,9 @@ fn malformed_csv_is_reported_by_line_and_left_alone() {
         vec!["save", "--user-name", "x", "--access-token", "y"],
         vec!["purge", "--yes"],
     ] {
-        let out = env
-            .cmd()
-            .args(["--store", &store])
-            .args(&args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        let err = stderr(&out);
+        let out = env.run(&[vec!["--store", &store], args.clone()].concat());
+        assert_eq!(out.code, Some(1), "{args:?}");
+        let err = out.stderr;
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("line 3"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
@@ -366,37 +290,29 @@ fn secrets_never_show_without_reveal() {
 /// of a store without --reveal.
 fn secrets_never_show_in(env: &TestEnv, store: &str) {
     let store = store.to_string();
-    let out = env
-        .cmd()
-        .args([
-            "--store",
-            &store,
-            "save",
-            "--user-name",
-            "u",
-            "--client-id",
-            "c",
-        ])
-        .args([
-            "--client-secret",
-            SECRETS[0],
-            "--refresh-token",
-            SECRETS[1],
-            "--access-token",
-            SECRETS[2],
-            "--grant-token",
-            SECRETS[3],
-        ])
-        .output()
-        .unwrap();
-    let mut seen = stdout(&out) + &stderr(&out);
-    let out = env
-        .cmd()
-        .args(["--store", &store, "list", "--format", "csv", "--reveal"])
-        .output()
-        .unwrap();
+    let out = env.run(&[
+        "--store",
+        &store,
+        "save",
+        "--user-name",
+        "u",
+        "--client-id",
+        "c",
+        "--client-secret",
+        SECRETS[0],
+        "--refresh-token",
+        SECRETS[1],
+        "--access-token",
+        SECRETS[2],
+        "--grant-token",
+        SECRETS[3],
+    ]);
+    let mut seen = out.stdout + &out.stderr;
+    let revealed = env
+        .run(&["--store", &store, "list", "--format", "csv", "--reveal"])
+        .stdout;
     assert!(
-        SECRETS.iter().all(|s| stdout(&out).contains(s)),
+        SECRETS.iter().all(|s| revealed.contains(s)),
         "--reveal shows all"
     );
     let runs: Vec<Vec<&str>> = vec![
@@ -412,13 +328,8 @@ fn secrets_never_show_in(env: &TestEnv, store: &str) {
         vec!["migrate", "--to", "memory:"],
     ];
     for args in runs {
-        let out = env
-            .cmd()
-            .args(["--store", &store])
-            .args(&args)
-            .output()
-            .unwrap();
-        seen += &(stdout(&out) + &stderr(&out));
+        let out = env.run(&[vec!["--store", &store], args].concat());
+        seen += &(out.stdout + &out.stderr);
     }
     // Saving from JSON, in every format, and deleting print no secret either.
     let input = format!(
@@ -426,16 +337,14 @@ fn secrets_never_show_in(env: &TestEnv, store: &str) {
         SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3]
     );
     for format in ["table", "json", "jsonl", "csv"] {
-        let out = env
-            .cmd()
-            .args([
+        let out = env.run_with_stdin(
+            &[
                 "--store", &store, "save", "--input", "-", "--format", format,
-            ])
-            .write_stdin(input.clone())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        seen += &(stdout(&out) + &stderr(&out));
+            ],
+            &input,
+        );
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        seen += &(out.stdout + &out.stderr);
     }
     // Error paths: a conflicting save --input, a value the store refuses,
     // a migrate refused by its target.
@@ -469,21 +378,16 @@ fn secrets_never_show_in(env: &TestEnv, store: &str) {
             "",
         ),
     ] {
-        let out = env.cmd().args(&args).write_stdin(stdin).output().unwrap();
-        seen += &(stdout(&out) + &stderr(&out));
+        let out = env.run_with_stdin(&args, stdin);
+        seen += &(out.stdout + &out.stderr);
     }
     for args in [
         vec!["delete", "2", "99"],
         vec!["delete", "--user", "u"],
         vec!["purge", "--yes"],
     ] {
-        let out = env
-            .cmd()
-            .args(["--store", &store])
-            .args(&args)
-            .output()
-            .unwrap();
-        seen += &(stdout(&out) + &stderr(&out));
+        let out = env.run(&[vec!["--store", &store], args].concat());
+        seen += &(out.stdout + &out.stderr);
     }
     for secret in SECRETS {
         assert!(!seen.contains(secret), "{store}: {secret} leaked:\n{seen}");
@@ -498,18 +402,14 @@ fn secrets_never_show_in(env: &TestEnv, store: &str) {
 fn new_stores_are_private() {
     let env = TestEnv::new();
     // The default store: <data dir>/tokenstore/tokens.db, 0600 in a 0700 folder.
-    let out = env
-        .cmd()
-        .args(["save", "--user-name", "u", "--access-token", "a"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    env.run(&["save", "--user-name", "u", "--access-token", "a"])
+        .ok();
     let db = env.path("data/tokenstore/tokens.db");
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&db), 0o600);
     assert_eq!(mode(db.parent().unwrap()), 0o700);
-    let out = env.cmd().args(["list", "--json"]).output().unwrap();
-    assert_eq!(json(&out)[0]["user_name"], "u");
+    let out = env.run(&["list", "--json"]);
+    assert_eq!(json(&out.stdout)[0]["user_name"], "u");
 
     let csv = env.path("new/tokens.csv");
     let store = format!("file:{}", csv.display());
@@ -534,28 +434,22 @@ fn reading_a_missing_store_creates_nothing() {
 fn export_import_pipeline_preserves_every_token() {
     let env = TestEnv::new();
     let source = env.fixture("python-sdk-filestore.csv");
-    let exported = env
-        .cmd()
-        .args([
-            "--store",
-            &format!("file:{}", source.display()),
-            "list",
-            "--format",
-            "jsonl",
-            "--reveal",
-        ])
-        .output()
-        .unwrap();
+    let exported = env.run(&[
+        "--store",
+        &format!("file:{}", source.display()),
+        "list",
+        "--format",
+        "jsonl",
+        "--reveal",
+    ]);
     let target = format!("sqlite:{}", env.path("imported.db").display());
-    let out = env
-        .cmd()
-        .args([
+    env.run_with_stdin(
+        &[
             "--store", &target, "save", "--input", "-", "--format", "jsonl",
-        ])
-        .write_stdin(exported.stdout.clone())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        ],
+        &exported.stdout,
+    )
+    .ok();
     let (_, want) = expected("python-sdk-filestore.expected.json");
     let got = tokenstore::store::open(&tokenstore::uri::StoreUri::parse(&target).unwrap())
         .unwrap()
@@ -563,45 +457,35 @@ fn export_import_pipeline_preserves_every_token() {
         .unwrap();
     assert_eq!(got, want);
     // Masked output cannot be imported by mistake.
-    let masked = env
-        .cmd()
-        .args([
-            "--store",
-            &format!("file:{}", source.display()),
-            "list",
-            "--format",
-            "jsonl",
-        ])
-        .output()
-        .unwrap();
-    let out = env
-        .cmd()
-        .args(["--store", &target, "save", "--input", "-"])
-        .write_stdin(masked.stdout)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("masked"), "{}", stderr(&out));
+    let masked = env.run(&[
+        "--store",
+        &format!("file:{}", source.display()),
+        "list",
+        "--format",
+        "jsonl",
+    ]);
+    let out = env.run_with_stdin(
+        &["--store", &target, "save", "--input", "-"],
+        &masked.stdout,
+    );
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("masked"), "{}", out.stderr);
 }
 
 #[test]
 fn csv_output_is_a_file_store() {
     let env = TestEnv::new();
     let source = env.fixture("python-sdk-filestore.csv");
-    let out = env
-        .cmd()
-        .args([
-            "--store",
-            &format!("file:{}", source.display()),
-            "list",
-            "--format",
-            "csv",
-            "--reveal",
-        ])
-        .output()
-        .unwrap();
+    let out = env.run(&[
+        "--store",
+        &format!("file:{}", source.display()),
+        "list",
+        "--format",
+        "csv",
+        "--reveal",
+    ]);
     let sdk = std::fs::read_to_string(&source).unwrap();
-    assert_eq!(stdout(&out), sdk.replace("\r\n", "\n"));
+    assert_eq!(out.stdout, sdk.replace("\r\n", "\n"));
 }
 
 #[test]
@@ -699,19 +583,15 @@ fn list_filters_combine() {
             .success();
     }
     let users = |args: &[&str]| -> Vec<String> {
-        let out = env
-            .cmd()
-            .args(["--store", &store, "list", "--json"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        json(&out)
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["user_name"].as_str().unwrap().to_string())
-            .collect()
+        json(
+            &env.run(&[&["--store", store.as_str(), "list", "--json"][..], args].concat())
+                .ok(),
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["user_name"].as_str().unwrap().to_string())
+        .collect()
     };
     assert_eq!(users(&["--client-id", "c1"]), ["a", "b"]);
     assert_eq!(
@@ -743,17 +623,13 @@ fn info_reports_layout_counts_and_warnings() {
     let env = TestEnv::new();
     let path = env.fixture("python-sdk-filestore.csv");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = env
-        .cmd()
-        .args([
-            "--store",
-            &format!("file:{}", path.display()),
-            "info",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    let info = json(&out);
+    let out = env.run(&[
+        "--store",
+        &format!("file:{}", path.display()),
+        "info",
+        "--json",
+    ]);
+    let info = json(&out.stdout);
     assert_eq!(info["backend"], "file");
     assert_eq!(info["tokens"], 20);
     assert_eq!(
@@ -768,12 +644,8 @@ fn info_reports_layout_counts_and_warnings() {
     let warnings = info["warnings"].to_string();
     assert!(warnings.contains("mode 0644"), "{warnings}");
     assert!(warnings.contains("CRLF line ends"), "{warnings}");
-    let out = env
-        .cmd()
-        .args(["--store", "mysql://u:hunter2@127.0.0.1:1/db", "info"])
-        .output()
-        .unwrap();
-    assert!(!stderr(&out).contains("hunter2"));
+    let out = env.run(&["--store", "mysql://u:hunter2@127.0.0.1:1/db", "info"]);
+    assert!(!out.stderr.contains("hunter2"));
 }
 
 #[test]
@@ -794,13 +666,9 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         ])
         .assert()
         .success();
-    let out = env
-        .cmd()
-        .args(["--store", &store, "list"])
-        .output()
-        .unwrap();
+    let out = env.run(&["--store", &store, "list"]);
     assert!(
-        !stdout(&out).contains('\u{1b}'),
+        !out.stdout.contains('\u{1b}'),
         "no escape codes into a pipe"
     );
     let (_, screen) = common::on_terminal(&env, &format!("--store {store} list"), "");
@@ -835,9 +703,7 @@ fn every_subcommand_help_has_an_example() {
         "migrate",
         "info",
     ] {
-        let out = env.cmd().args([sub, "--help"]).output().unwrap();
-        assert!(out.status.success());
-        let help = stdout(&out);
+        let help = env.run(&[sub, "--help"]).ok();
         assert!(
             help.contains("Example"),
             "{sub} --help has no example:\n{help}"
@@ -859,17 +725,13 @@ fn info_warns_about_duplicate_ids() {
          1,a,,,r,,,,,\n1,b,,,s,,,,,\n",
     )
     .unwrap();
-    let out = env
-        .cmd()
-        .args([
-            "--store",
-            &format!("file:{}", path.display()),
-            "info",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    let info = json(&out);
+    let out = env.run(&[
+        "--store",
+        &format!("file:{}", path.display()),
+        "info",
+        "--json",
+    ]);
+    let info = json(&out.stdout);
     assert_eq!(info["tokens"], 2);
     assert!(
         info["warnings"].to_string().contains("duplicate ids (1)"),
@@ -914,13 +776,9 @@ fn info_reports_a_store_it_cannot_read_and_exits_1() {
         (format!("sqlite:{}", db.display()), "has columns (id, name)"),
         (format!("file:{}", csv.display()), "line 2"),
     ] {
-        let out = env
-            .cmd()
-            .args(["--store", &store, "info", "--json"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{store}");
-        let info = json(&out);
+        let out = env.run(&["--store", &store, "info", "--json"]);
+        assert_eq!(out.code, Some(1), "{store}");
+        let info = json(&out.stdout);
         assert_eq!(info["tokens"], Value::Null);
         assert!(info["warnings"].to_string().contains(reason), "{info}");
     }
@@ -930,14 +788,9 @@ fn info_reports_a_store_it_cannot_read_and_exits_1() {
 #[test]
 fn a_build_without_mysql_says_so_and_names_what_it_accepts() {
     let env = TestEnv::new();
-    let out = env
-        .cmd()
-        .args(["--store", "mysql://u:hunter2@h/db", "list"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = env
+        .run(&["--store", "mysql://u:hunter2@h/db", "list"])
+        .fails(1);
     assert!(err.contains("without the `mysql` feature"), "{err}");
     assert!(err.contains("sqlite:PATH"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
@@ -961,21 +814,17 @@ fn extreme_expiry_times_never_crash_the_output() {
         ("max", "9223372036854775807"),
         ("text", "soon"),
     ] {
-        let out = env
-            .cmd()
-            .args([
-                "--store",
-                &store,
-                "save",
-                "--user-name",
-                user,
-                "--access-token",
-                "a",
-                "--json",
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
+        env.run(&[
+            "--store",
+            &store,
+            "save",
+            "--user-name",
+            user,
+            "--access-token",
+            "a",
+            "--json",
+        ])
+        .ok();
         // Set the raw value in the store, as another SDK might have (JSON
         // input refuses an expiry that is not milliseconds).
         let mut stored =
@@ -991,11 +840,7 @@ fn extreme_expiry_times_never_crash_the_output() {
             .unwrap();
     }
     for format in ["table", "json", "jsonl", "csv"] {
-        let out = env
-            .cmd()
-            .args(["--store", &store, "list", "--format", format])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        let out = env.run(&["--store", &store, "list", "--format", format]);
+        assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
     }
 }

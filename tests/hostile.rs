@@ -13,7 +13,7 @@ struct Case {
     name: &'static str,
     /// Files to create in the temp dir before running.
     files: Vec<(&'static str, Vec<u8>)>,
-    args: Vec<String>,
+    args: Vec<&'static str>,
     code: i32,
     /// A part of the one stderr line.
     message: &'static str,
@@ -22,14 +22,14 @@ struct Case {
 fn case(
     name: &'static str,
     files: Vec<(&'static str, Vec<u8>)>,
-    args: &[&str],
+    args: &[&'static str],
     code: i32,
     message: &'static str,
 ) -> Case {
     Case {
         name,
         files,
-        args: args.iter().map(|s| s.to_string()).collect(),
+        args: args.to_vec(),
         code,
         message,
     }
@@ -127,9 +127,9 @@ fn broken_input_is_refused_clearly_and_changes_nothing() {
             std::fs::write(env.path(name), content).unwrap();
         }
         let before = snapshot(env.dir.path());
-        let out = env.cmd().args(&c.args).write_stdin("").output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(c.code), "{}: {err}", c.name);
+        let out = env.run(&c.args);
+        let err = out.stderr;
+        assert_eq!(out.code, Some(c.code), "{}: {err}", c.name);
         assert_eq!(err.lines().count(), 1, "{}: not one line: {err}", c.name);
         assert!(err.contains(c.message), "{}: {err}", c.name);
         assert!(!err.contains("panicked"), "{}: {err}", c.name);
@@ -147,9 +147,8 @@ fn a_one_megabyte_value_is_kept_or_refused_whole() {
     let env = TestEnv::new();
     let big = "v".repeat(1 << 20);
     for store in ["file:t.csv", "sqlite:t.db"] {
-        let out = env
-            .cmd()
-            .args([
+        let out = env.run_with_stdin(
+            &[
                 "--store",
                 store,
                 "save",
@@ -157,17 +156,12 @@ fn a_one_megabyte_value_is_kept_or_refused_whole() {
                 "big",
                 "--access-token",
                 "-",
-            ])
-            .write_stdin(format!("{big}\n"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{store}");
-        let out = env
-            .cmd()
-            .args(["--store", store, "find-by-id", "1", "--json", "--reveal"])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            ],
+            &format!("{big}\n"),
+        );
+        assert_eq!(out.code, Some(0), "{store}");
+        let out = env.run(&["--store", store, "find-by-id", "1", "--json", "--reveal"]);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(
             v["access_token"].as_str().map(str::len),
             Some(1 << 20),
@@ -176,9 +170,8 @@ fn a_one_megabyte_value_is_kept_or_refused_whole() {
     }
     if let Some(mysql) = common::mysql_uri("big") {
         env.save_user(&mysql, "small", "a");
-        let out = env
-            .cmd()
-            .args([
+        let out = env.run_with_stdin(
+            &[
                 "--store",
                 &mysql,
                 "save",
@@ -186,19 +179,14 @@ fn a_one_megabyte_value_is_kept_or_refused_whole() {
                 "big",
                 "--access-token",
                 "-",
-            ])
-            .write_stdin(format!("{big}\n"))
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&out.stderr);
+            ],
+            &format!("{big}\n"),
+        );
+        assert_eq!(out.code, Some(1));
+        let err = out.stderr;
         assert!(err.contains("too long") && err.len() < 500, "{err}");
-        let out = env
-            .cmd()
-            .args(["--store", &mysql, "list", "--json"])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = env.run(&["--store", &mysql, "list", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(v.as_array().unwrap().len(), 1);
     }
 }
@@ -217,14 +205,7 @@ fn mysql_failures_are_one_clear_line_without_the_password() {
         let user = head.rsplit_once(':').unwrap().0;
         format!("{user}:WRONG-pass-1234@{tail}")
     };
-    let out = env
-        .cmd()
-        .args(["--store", &wrong, "list"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = env.run(&["--store", &wrong, "list"]).fails(1);
     assert!(
         err.contains("access denied: check the user and password"),
         "{err}"
@@ -246,14 +227,12 @@ fn mysql_failures_are_one_clear_line_without_the_password() {
     );
     // Nobody listening: a bounded wait, then one line.
     let started = std::time::Instant::now();
-    let out = env
-        .cmd()
-        .args(["--store", "mysql://u:pw@127.0.0.1:1/db", "list"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let out = env.run(&["--store", "mysql://u:pw@127.0.0.1:1/db", "list"]);
+    assert_eq!(out.code, Some(1));
     assert!(started.elapsed().as_secs() < 10);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect to MySQL at 127.0.0.1:1"));
+    assert!(out
+        .stderr
+        .contains("cannot connect to MySQL at 127.0.0.1:1"));
     // A table with other columns.
     let table = common::unique_table("other");
     let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
@@ -262,19 +241,15 @@ fn mysql_failures_are_one_clear_line_without_the_password() {
         format!("CREATE TABLE {table} (id varchar(10), name text)"),
     )
     .unwrap();
-    let out = env
-        .cmd()
-        .args([
-            "--store",
-            &format!("{base}?table={table}"),
-            "save",
-            "--user-name",
-            "u",
-            "--access-token",
-            "a",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("has columns (id, name)"));
+    let out = env.run(&[
+        "--store",
+        &format!("{base}?table={table}"),
+        "save",
+        "--user-name",
+        "u",
+        "--access-token",
+        "a",
+    ]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("has columns (id, name)"));
 }

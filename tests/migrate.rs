@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{expected, token, TestEnv};
+use common::{expected, token, Run, TestEnv};
 use serde_json::Value;
 use tokenstore::store::{self, TokenStore, TokenStoreExt};
 use tokenstore::token::Token;
@@ -24,12 +24,8 @@ fn put_one(uri: &str, id: &str, user: &str, access: &str) {
         .unwrap();
 }
 
-fn migrate(env: &TestEnv, from: &str, to: &str, extra: &[&str]) -> std::process::Output {
-    env.cmd()
-        .args(["migrate", "--from", from, "--to", to])
-        .args(extra)
-        .output()
-        .unwrap()
+fn migrate(env: &TestEnv, from: &str, to: &str, extra: &[&str]) -> Run {
+    env.run(&[&["migrate", "--from", from, "--to", to][..], extra].concat())
 }
 
 /// The fixture's tokens plus the awkward values the fixture lacks.
@@ -63,21 +59,22 @@ fn round_trip_through_every_backend_is_lossless() {
     chain.push(format!("file:{}", env.path("end.csv").display()));
     for pair in chain.windows(2) {
         let out = migrate(&env, &pair[0], &pair[1], &[]);
-        assert!(
-            out.status.success(),
+        assert_eq!(
+            out.code,
+            Some(0),
             "{} -> {}: {}",
             pair[0],
             pair[1],
-            String::from_utf8_lossy(&out.stderr)
+            out.stderr
         );
-        assert!(String::from_utf8_lossy(&out.stdout).contains("copied 21 tokens"));
+        assert!(out.stdout.contains("copied 21 tokens"));
     }
     let mut want = awkward_tokens();
     want.sort_by(|a, b| tokenstore::token::compare_ids(a.id.as_deref(), b.id.as_deref()));
     assert_eq!(open(chain.last().unwrap()).get_tokens().unwrap(), want);
     // memory: as a target validates a source without writing anywhere.
     let out = migrate(&env, chain.last().unwrap(), "memory:", &["--json"]);
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(summary["copied"], 21);
     assert_eq!(
         std::fs::read(env.path("start.csv")).unwrap(),
@@ -92,11 +89,7 @@ fn legacy_files_migrate() {
     let legacy = env.path("legacy.csv");
     std::fs::write(&legacy, "id,user_mail,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url\n7,a@b.c,c,s,r,,,5,https://cb\n").unwrap();
     let to = format!("sqlite:{}", env.path("t.db").display());
-    assert!(
-        migrate(&env, &format!("file:{}", legacy.display()), &to, &[])
-            .status
-            .success()
-    );
+    migrate(&env, &format!("file:{}", legacy.display()), &to, &[]).ok();
     let got = open(&to).get_tokens().unwrap();
     assert_eq!(
         got,
@@ -154,8 +147,8 @@ fn conflicts_fail_by_default_and_touch_nothing() {
     let (from, to) = conflict_setup(&env);
     let before = std::fs::read(env.path("to.db")).unwrap();
     let out = migrate(&env, &from, &to, &[]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.code, Some(1));
+    let err = out.stderr;
     assert!(
         err.contains("(ids 2)") && err.contains("nothing was written"),
         "{err}"
@@ -168,7 +161,7 @@ fn conflicts_skip_or_overwrite() {
     let env = TestEnv::new();
     let (from, to) = conflict_setup(&env);
     let out = migrate(&env, &from, &to, &["--on-conflict", "skip", "--json"]);
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         (
             summary["copied"].as_u64(),
@@ -180,7 +173,7 @@ fn conflicts_skip_or_overwrite() {
     assert_eq!(users(&to), ["same", "target-version", "new"]);
 
     let out = migrate(&env, &from, &to, &["--on-conflict", "overwrite", "--json"]);
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(summary["overwritten"], 1);
     assert_eq!(users(&to), ["same", "source-version", "new"]);
 }
@@ -198,9 +191,9 @@ fn dry_run_changes_nothing_anywhere() {
         &from,
         &to,
         &["--dry-run", "--delete-source", "--json"],
-    );
-    assert!(out.status.success());
-    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    )
+    .ok();
+    let plan: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(plan["copied"], 1);
     assert_eq!(plan["conflicts"], serde_json::json!(["2"]));
     assert_eq!(std::fs::read(env.path("from.csv")).unwrap(), src);
@@ -213,7 +206,7 @@ fn delete_source_only_after_success() {
     let (from, to) = conflict_setup(&env);
     // A failed migration leaves the source alone.
     let out = migrate(&env, &from, &to, &["--delete-source"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
     assert_eq!(users(&from).len(), 3);
     // With skip, the skipped conflict stays in the source; the rest go.
     let out = migrate(
@@ -221,9 +214,9 @@ fn delete_source_only_after_success() {
         &from,
         &to,
         &["--delete-source", "--on-conflict", "skip"],
-    );
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 deleted from source"));
+    )
+    .ok();
+    assert!(out.contains("2 deleted from source"));
     assert_eq!(users(&from), ["source-version"]);
 }
 
@@ -234,15 +227,13 @@ fn a_failed_write_leaves_the_target_as_it_was() {
     put_one(&from, "1", "u", "a");
     // The target path is a folder: it cannot be written.
     std::fs::create_dir(env.path("target.csv")).unwrap();
-    let out = migrate(
+    migrate(
         &env,
         &from,
         &format!("file:{}", env.path("target.csv").display()),
         &["--delete-source"],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    )
+    .fails(1);
     assert_eq!(users(&from), ["u"]);
 
     // A value too long for the MySQL column fails the whole transaction.
@@ -256,7 +247,7 @@ fn a_failed_write_leaves_the_target_as_it_was() {
             ])])
             .unwrap();
         let out = migrate(&env, &from, &mysql, &["--delete-source"]);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.code, Some(1));
         assert_eq!(users(&mysql), ["kept"]);
         assert_eq!(users(&from).len(), 2);
     }
@@ -267,8 +258,8 @@ fn same_store_is_refused() {
     let env = TestEnv::new();
     let path = env.path("t.csv");
     let out = migrate(&env, &format!("file:{}", path.display()), "file:t.csv", &[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("same store"));
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("same store"));
 }
 
 #[test]
@@ -297,9 +288,8 @@ fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
     targets.extend(mysql.clone());
     for to in &targets {
         let out = migrate(&env, &from, to, &[]);
-        assert_eq!(out.status.code(), Some(1), "{to}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("line 7002"), "{to}: {err}");
+        assert_eq!(out.code, Some(1), "{to}");
+        assert!(out.stderr.contains("line 7002"), "{to}: {}", out.stderr);
     }
     assert!(!new_db.exists(), "a new SQLite target was left behind");
     assert!(
@@ -421,28 +411,22 @@ fn a_dry_run_into_mysql_changes_no_schema() {
     let missing_table = common::unique_table("nodry");
     for table in [&sdk_table, &missing_table] {
         let before = schema(&mut conn, table);
-        let out = migrate(
+        migrate(
             &env,
             &from,
             &format!("{base}?table={table}"),
             &["--dry-run", "--json"],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        )
+        .ok();
         assert_eq!(schema(&mut conn, table), before, "{table}");
     }
     // A real run never builds indexes inside an application's existing
     // table (that would hold its write lock for the whole build) ...
     let before = schema(&mut conn, &sdk_table);
-    let out = migrate(&env, &from, &format!("{base}?table={sdk_table}"), &[]);
-    assert!(out.status.success());
+    migrate(&env, &from, &format!("{base}?table={sdk_table}"), &[]).ok();
     assert_eq!(schema(&mut conn, &sdk_table), before);
     // ... but a table tokenstore creates gets its lookup indexes.
-    let out = migrate(&env, &from, &format!("{base}?table={missing_table}"), &[]);
-    assert!(out.status.success());
+    migrate(&env, &from, &format!("{base}?table={missing_table}"), &[]).ok();
     assert!(schema(&mut conn, &missing_table).1 > 1);
 }
 

@@ -20,32 +20,35 @@ start_mariadb() {
   local user_flag=()
   if [ "$(id -u)" -eq 0 ]; then user_flag=(--user=root); fi
 
-  # A free port: one that nothing answers on.
-  local port="" candidate
-  for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-      port=$candidate
-      break
-    fi
-  done
-  [ -n "$port" ] || { echo "no free port found" >&2; return 1; }
-
-  echo "== starting MariaDB on 127.0.0.1:$port (data in $mariadb_dir)"
+  echo "== starting MariaDB (data in $mariadb_dir)"
   mariadb-install-db --no-defaults --datadir="$mariadb_dir/data" \
     --auth-root-authentication-method=socket "${user_flag[@]}" >"$mariadb_dir/install.log" 2>&1 \
     || { cat "$mariadb_dir/install.log" >&2; return 1; }
-  mariadbd --no-defaults --datadir="$mariadb_dir/data" --socket="$mariadb_dir/sock" \
-    --pid-file="$mariadb_dir/pid" --port="$port" --bind-address=127.0.0.1 \
-    --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
-    "${user_flag[@]}" >"$mariadb_dir/server.log" 2>&1 &
 
-  for _ in $(seq 1 120); do
-    if mariadb-admin --socket="$mariadb_dir/sock" ping >/dev/null 2>&1; then break; fi
-    sleep 0.5
+  # A free port below the kernel's ephemeral range (so no outgoing
+  # connection holds it); if the bind still fails, another port.
+  local ephemeral_low port="" attempt
+  ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  for attempt in $(seq 1 8); do
+    port=$((10000 + RANDOM % (ephemeral_low - 10000)))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+    mariadbd --no-defaults --datadir="$mariadb_dir/data" --socket="$mariadb_dir/sock" \
+      --pid-file="$mariadb_dir/pid" --port="$port" --bind-address=127.0.0.1 \
+      --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
+      "${user_flag[@]}" >"$mariadb_dir/server.log" 2>&1 &
+    local server_pid=$!
+    for _ in $(seq 1 120); do
+      if mariadb-admin --socket="$mariadb_dir/sock" ping >/dev/null 2>&1; then break 2; fi
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    echo "== MariaDB did not start on port $port (attempt $attempt); trying another" >&2
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
   done
   mariadb-admin --socket="$mariadb_dir/sock" ping >/dev/null 2>&1 \
     || { echo "MariaDB did not start:" >&2; tail -n 30 "$mariadb_dir/server.log" >&2; return 1; }
+  echo "== MariaDB is up on 127.0.0.1:$port"
 
   local password="ts-$RANDOM-$RANDOM"
   mariadb --socket="$mariadb_dir/sock" -u root <<SQL

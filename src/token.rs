@@ -12,6 +12,12 @@ pub use crate::field::FIELD_NAMES;
 /// which is the same as an empty string or SQL NULL in every store.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Token {
+    /// What reading the store noticed about this token: which absent
+    /// fields a SQL store held as `''` rather than NULL (so a copy between
+    /// SQL stores keeps them), and whether its row was shifted (a Node
+    /// file row whose values held commas). Takes no part in matching or
+    /// equality.
+    pub marks: ReadMarks,
     pub id: Option<String>,
     pub user_name: Option<String>,
     pub client_id: Option<String>,
@@ -22,6 +28,39 @@ pub struct Token {
     pub expiry_time: Option<String>,
     pub redirect_url: Option<String>,
     pub api_domain: Option<String>,
+}
+
+/// See [`Token::marks`]: one bit a field for `''`, and one for a shifted
+/// row. Equal to any other: `''` and NULL are the same absent value.
+#[derive(Clone, Copy, Debug, Default, Eq)]
+pub struct ReadMarks(u16);
+
+impl PartialEq for ReadMarks {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+const SHIFTED: u16 = 1 << 15;
+
+impl ReadMarks {
+    pub fn contains(self, field: Field) -> bool {
+        self.0 & (1 << field.index()) != 0
+    }
+
+    fn insert(&mut self, field: Field) {
+        self.0 |= 1 << field.index();
+    }
+
+    /// Whether the row held more fields than the file has columns, so its
+    /// values may sit in the wrong fields (a secret in `expiry_time`).
+    pub fn shifted(self) -> bool {
+        self.0 & SHIFTED != 0
+    }
+
+    pub fn mark_shifted(&mut self) {
+        self.0 |= SHIFTED;
+    }
 }
 
 /// An empty value is an absent value.
@@ -79,6 +118,7 @@ impl Token {
         let [id, user_name, client_id, client_secret, refresh_token, access_token, grant_token, expiry_time, redirect_url, api_domain] =
             fields;
         Token {
+            marks: ReadMarks::default(),
             id: present(id),
             user_name: present(user_name),
             client_id: present(client_id),
@@ -90,6 +130,33 @@ impl Token {
             redirect_url: present(redirect_url),
             api_domain: present(api_domain),
         }
+    }
+
+    /// A token from the ten columns of a SQL row: `''` and NULL are both
+    /// absent, and which absent fields were `''` is remembered.
+    pub fn from_sql_fields(fields: [Option<String>; 10]) -> Token {
+        let mut marks = ReadMarks::default();
+        for (field, value) in Field::ALL.into_iter().zip(&fields) {
+            if value.as_deref() == Some("") {
+                marks.insert(field);
+            }
+        }
+        Token {
+            marks,
+            ..Token::from_fields(fields)
+        }
+    }
+
+    /// The ten values as a SQL store should hold them: `''` where the
+    /// field was read as `''`, NULL for other absent fields.
+    pub fn sql_fields(&self) -> [Option<&str>; 10] {
+        let mut fields = self.fields();
+        for field in Field::ALL {
+            if fields[field.index()].is_none() && self.marks.contains(field) {
+                fields[field.index()] = Some("");
+            }
+        }
+        fields
     }
 
     /// The ten fields in store order. Secrets are exposed: callers write stores.
@@ -107,6 +174,19 @@ impl Token {
             self.redirect_url.as_deref(),
             self.api_domain.as_deref(),
         ]
+    }
+
+    /// A field's value as output shows it: secrets masked unless revealed;
+    /// in a shifted row (a Node row whose values held commas) every field
+    /// but the id is masked too, since a secret may sit in any of them.
+    pub fn shown(&self, field: Field, reveal: bool) -> Option<std::borrow::Cow<'_, str>> {
+        let value = self.fields()[field.index()]?;
+        let hide = !reveal && (field.is_secret() || (self.marks.shifted() && field != Field::Id));
+        Some(if hide {
+            std::borrow::Cow::Owned(Secret::new(value).masked())
+        } else {
+            std::borrow::Cow::Borrowed(value)
+        })
     }
 
     /// The fields as owned strings, absent as the empty string.
@@ -164,7 +244,22 @@ impl Token {
         fn pick<T: Clone>(given: &Option<T>, stored: &Option<T>) -> Option<T> {
             given.clone().or_else(|| stored.clone())
         }
+        // An absent field keeps how the store held it (`''` or NULL).
+        let mut marks = ReadMarks::default();
+        for field in Field::ALL {
+            let source = if given.fields()[field.index()].is_some() {
+                None
+            } else if field != Field::Id && given.marks.contains(field) {
+                Some(given.marks)
+            } else {
+                Some(self.marks)
+            };
+            if source.is_some_and(|e| e.contains(field)) {
+                marks.insert(field);
+            }
+        }
         Token {
+            marks,
             id: pick(&self.id, &given.id),
             user_name: pick(&given.user_name, &self.user_name),
             client_id: pick(&given.client_id, &self.client_id),

@@ -163,7 +163,7 @@ fn a_new_file_gets_the_flavour_asked_for() {
     }
     let err = env
         .run(&["--store", "file:x.csv?flavor=java", "list"])
-        .fails(1);
+        .fails(2);
     assert!(err.contains("unknown flavor `java`"), "{err}");
 }
 
@@ -255,4 +255,93 @@ fn the_2x_dbstore_table_is_read_and_written_as_it_is() {
     assert!(err.contains("2.x SDK table"), "{err}");
     let info = env.run(&["--store", &uri, "info"]).ok();
     assert!(info.contains("SDK 2.x (9 columns, user_mail"), "{info}");
+}
+
+/// A JavaScript SDK writes a store without tokens as its bare header, with
+/// no line break (at creation, after deleteTokens): that is a whole file.
+#[test]
+fn a_node_store_without_tokens_is_whole_and_writable() {
+    let env = TestEnv::new();
+    for (flavor, header) in [
+        ("node", "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url,api_domain"),
+        ("node2", "id,user_mail,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url"),
+    ] {
+        let path = env.path(&format!("{flavor}.csv"));
+        std::fs::write(&path, header).unwrap();
+        let uri = format!("file:{}", path.display());
+        let started = std::time::Instant::now();
+        assert!(open(&uri).get_tokens().unwrap().is_empty());
+        env.save_user(&uri, "u", "a");
+        assert!(started.elapsed() < std::time::Duration::from_millis(500), "waited for a whole file");
+        env.run(&["--store", &uri, "delete", "1"]).ok();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), header, "{flavor}");
+        env.save_user(&uri, "v", "b");
+    }
+    // A Node file converted to CRLF line ends (and no final newline) is
+    // still written, keeping its line ends.
+    let path = env.path("crlf.csv");
+    std::fs::write(
+        &path,
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url,api_domain\r\n1,u,,,r,,,,,",
+    )
+    .unwrap();
+    let uri = format!("file:{}", path.display());
+    env.run(&[
+        "--store",
+        &uri,
+        "save",
+        "--id",
+        "1",
+        "--api-domain",
+        "https://x",
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.ends_with("\r\n1,u,,,r,,,,,https://x"), "{text:?}");
+}
+
+/// Node 2.x appends "\n" + row and throws on a blank line: tokenstore never
+/// leaves a Node 2 file ending in a line break, even one that had it.
+#[test]
+fn a_node2_file_never_ends_in_a_line_break() {
+    let env = TestEnv::new();
+    let path = env.fixture("nodejs-sdk2-filestore.csv");
+    let mut text = std::fs::read(&path).unwrap();
+    text.push(b'\n');
+    std::fs::write(&path, &text).unwrap();
+    env.save_user(&format!("file:{}", path.display()), "new@example.com", "a");
+    assert!(!std::fs::read(&path).unwrap().ends_with(b"\n"));
+}
+
+/// A Node row whose values held commas is read shifted, as the SDK reads
+/// it, so a secret may sit in any field: all of them are masked.
+#[test]
+fn a_shifted_row_shows_no_secret_in_any_field() {
+    let env = TestEnv::new();
+    let path = env.path("n.csv");
+    std::fs::write(
+        &path,
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_url,api_domain\n\
+         1,Doe, Jane, Dr,c,s,1000.rt.REFRESHSECRET0001,1000.at.ACCESSSECRET00001,,,x",
+    )
+    .unwrap();
+    let uri = format!("file:{}", path.display());
+    for args in [
+        vec!["--store", &uri, "list", "-o", "json"],
+        vec!["--store", &uri, "list", "-o", "wide"],
+        vec!["--store", &uri, "list", "-o", "csv"],
+        vec!["--store", &uri, "find-by-id", "1"],
+    ] {
+        let run = env.run(&args);
+        let seen = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !seen.contains("ACCESSSECRET") && !seen.contains("REFRESHSECRET"),
+            "{args:?}: {seen}"
+        );
+        run.ok();
+    }
+    let revealed = env
+        .run(&["--store", &uri, "list", "-o", "json", "--reveal"])
+        .ok();
+    assert!(revealed.contains("1000.at.ACCESSSECRET00001"), "{revealed}");
 }

@@ -579,8 +579,10 @@ fn dry_runs_create_nothing() {
             .ok();
         assert_eq!(entries(env.dir.path()), before, "{to}");
     }
-    env.run(&["--store", "file:gone/t.csv", "purge", "--dry-run"])
-        .ok();
+    let err = env
+        .run(&["--store", "file:gone/t.csv", "purge", "--dry-run"])
+        .fails(1);
+    assert!(err.contains("no store at"), "{err}");
     assert_eq!(entries(env.dir.path()), before);
 }
 
@@ -685,7 +687,7 @@ fn json_ids_and_expiry_times_must_be_whole_numbers() {
         ),
         (
             "{\"user_name\":\"u\",\"access_token\":\"a\",\"expiry_time\":\"tomorrow\"}",
-            "`tomorrow`",
+            "not milliseconds",
         ),
     ] {
         let err = env
@@ -1174,4 +1176,65 @@ fn a_symlink_planted_in_a_shared_folder_is_not_followed() {
         "{err}"
     );
     assert!(!victim.exists());
+}
+
+/// SQL stores keep `''` and NULL apart; a copy between SQL stores and an
+/// update of another field keep whichever the store held.
+#[test]
+fn empty_strings_and_nulls_stay_as_the_sql_store_held_them() {
+    let env = TestEnv::new();
+    let db = env.path("e1.db");
+    let from = format!("sqlite:{}", db.display());
+    env.save_user(&from, "u", "a");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("UPDATE oauthtoken SET grant_token = '', client_id = NULL WHERE id = '1'")
+        .unwrap();
+    let nulls = |path: &std::path::Path| -> (i64, i64) {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT grant_token IS NULL, client_id IS NULL FROM oauthtoken WHERE id = '1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    // An update of another field keeps '' as '' and NULL as NULL.
+    env.run(&[
+        "--store",
+        &from,
+        "save",
+        "--id",
+        "1",
+        "--access-token",
+        "new",
+    ])
+    .ok();
+    assert_eq!(nulls(&db), (0, 1));
+    let to_db = env.path("e2.db");
+    let to = format!("sqlite:{}", to_db.display());
+    env.run(&["migrate", "--from", &from, "--to", &to]).ok();
+    assert_eq!(nulls(&to_db), (0, 1));
+    #[cfg(feature = "mysql")]
+    if let Some(uri) = common::mysql_uri("empty") {
+        use mysql::prelude::Queryable;
+        env.run(&["migrate", "--from", &from, "--to", &uri]).ok();
+        let back = format!("sqlite:{}", env.path("e3.db").display());
+        env.run(&["migrate", "--from", &uri, "--to", &back]).ok();
+        assert_eq!(nulls(&env.path("e3.db")), (0, 1));
+        let table = uri.rsplit('=').next().unwrap();
+        let base = common::mysql_base_uri().unwrap();
+        let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+        let row: Option<(i64, i64)> = conn
+            .query_first(format!(
+                "SELECT grant_token IS NULL, client_id IS NULL FROM {table} WHERE id = '1'"
+            ))
+            .unwrap();
+        assert_eq!(row, Some((0, 1)));
+    }
+    // Both read as absent.
+    let shown = env.run(&["--store", &to, "find-by-id", "1", "--json"]).ok();
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert!(shown["grant_token"].is_null() && shown["client_id"].is_null());
 }

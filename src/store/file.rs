@@ -208,11 +208,13 @@ fn peek(path: &Path) -> Option<(bool, bool)> {
     let Some(first_newline) = head.iter().position(|&b| b == b'\n') else {
         return Some((true, false));
     };
-    let crlf = first_newline > 0 && head[first_newline - 1] == b'\r';
+    let header = &head[..first_newline];
+    let crlf = header.ends_with(b"\r");
     let mut last = [0u8; 1];
     file.seek(SeekFrom::End(-1)).ok()?;
     file.read_exact(&mut last).ok()?;
-    Some((crlf && last[0] != b'\n', false))
+    let javascript = is_javascript_file(header, &head);
+    Some((crlf && last[0] != b'\n' && !javascript, false))
 }
 
 /// A file that still looks half-written after the wait: never taken for
@@ -233,11 +235,17 @@ fn half_written(path: &Path, bytes: &[u8]) -> anyhow::Error {
 }
 
 fn looks_half_written(bytes: &[u8]) -> bool {
-    let Some(first_newline) = bytes.iter().position(|&b| b == b'\n') else {
-        return true; // empty, or no complete header line
+    let head = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let Some(first_newline) = head.iter().position(|&b| b == b'\n') else {
+        // Empty, or no complete header line; but a JavaScript SDK writes a
+        // store without tokens as its bare header, with no line break.
+        return !is_javascript_file(head, head);
     };
-    let crlf = first_newline > 0 && bytes[first_newline - 1] == b'\r';
-    crlf && !bytes.ends_with(b"\n")
+    let header = &head[..first_newline];
+    // The Python SDKs end every line, the last too, in CRLF; the
+    // JavaScript ones never end the last line.
+    let crlf = header.ends_with(b"\r");
+    crlf && !head.ends_with(b"\n") && !is_javascript_file(header, head)
 }
 
 /// Reads the whole file for a write, until two looks agree and it does
@@ -388,6 +396,10 @@ impl TokenStore for FileStore {
         Ok(Box::new(TableTx::new(table, Box::new(sink))))
     }
 
+    fn exists(&mut self) -> Result<bool> {
+        Ok(fsutil::resolve_store_path(&self.path)?.exists())
+    }
+
     fn notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)
     }
@@ -496,7 +508,7 @@ pub(crate) fn scan_rows<R: Read>(
     let header = &head[start..start + header_end.unwrap_or(head.len() - start)];
     let quoting = if header.first() == Some(&b'"') {
         Quoting::All
-    } else if is_javascript_header(header) {
+    } else if is_javascript_file(header, &head[start..]) {
         Quoting::Plain
     } else {
         Quoting::Minimal
@@ -595,11 +607,16 @@ impl<R: Read> Read for LastByte<R> {
 
 /// The Node.js/TypeScript FileStores write a plain header with
 /// `redirect_url` (the Python ones say `redirect_uri`, Java quotes it).
-fn is_javascript_header(header: &[u8]) -> bool {
+/// A file with no RFC 4180 quoted field in `head`: Ruby's and PHP's
+/// FileStores also say `redirect_url` but quote values that need it.
+fn is_javascript_file(header: &[u8], head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(header);
     let labels: Vec<&str> = text.trim_end_matches('\r').split(',').collect();
+    let quoted_field = head.windows(2).any(|w| w == b",\"" || w == b"\n\"");
     (labels.len() == 9 || labels.len() == 10)
+        && labels[0].trim().eq_ignore_ascii_case("id")
         && labels[8].trim().eq_ignore_ascii_case("redirect_url")
+        && !quoted_field
 }
 
 /// Reads a JavaScript-family file as its SDK does: each line split on
@@ -809,7 +826,9 @@ fn write_rows<'a, W: Write + ?Sized>(
             out.write_all(fields[..width].join(",").as_bytes())?;
             out.write_all(extra.as_bytes())?;
         }
-        if layout.final_newline {
+        // Node 2.x appends "\n" + row and throws on a blank line: its files
+        // never end in a line break, whatever the file had.
+        if layout.final_newline && width == 10 {
             out.write_all(newline)?;
         }
         return Ok(());

@@ -134,7 +134,7 @@ fn token_from_row(mut row: mysql::Row) -> Result<Token> {
                 ))
             })?;
     }
-    Ok(Token::from_fields(fields))
+    Ok(Token::from_sql_fields(fields))
 }
 
 /// The server's error in words that never carry a value: MySQL quotes the

@@ -370,6 +370,10 @@ impl<C: SqlConn> TokenStore for SqlStore<C> {
         }))
     }
 
+    fn exists(&mut self) -> Result<bool> {
+        Ok(self.schema()?.is_some())
+    }
+
     fn describe(&mut self) -> Result<Details> {
         let mut details = Details::default();
         self.conn.describe(&self.table, &mut details)?;
@@ -489,7 +493,7 @@ impl WriteTx for SqlTx<'_> {
             let mut rows = Vec::with_capacity(batch.len());
             for token in batch {
                 schema.check_fits(token)?;
-                let fields = token.fields();
+                let fields = token.sql_fields();
                 let marks: Vec<String> = columns
                     .iter()
                     .map(|(f, _)| params.bind(fields[f.index()]))
@@ -518,7 +522,7 @@ impl WriteTx for SqlTx<'_> {
         };
         schema.check_fits(token)?;
         let id = token.id.as_deref().unwrap_or_default();
-        let fields = token.fields();
+        let fields = token.sql_fields();
         let mut params = Params::new(self.dialect());
         let sets: Vec<String> = schema
             .stored()

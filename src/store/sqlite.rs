@@ -118,7 +118,7 @@ fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
     for (i, slot) in fields.iter_mut().enumerate() {
         *slot = row.get(i)?;
     }
-    Ok(Token::from_fields(fields))
+    Ok(Token::from_sql_fields(fields))
 }
 
 /// SQLite's own words: they name tables and columns, never values.

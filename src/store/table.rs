@@ -92,7 +92,11 @@ impl Row {
     }
 
     pub fn to_token(&self) -> Token {
-        Token::from_fields(self.fields_or_empty().map(|f| Some(f.to_string())))
+        let mut token = Token::from_fields(self.fields_or_empty().map(|f| Some(f.to_string())));
+        if !self.extra().is_empty() {
+            token.marks.mark_shifted();
+        }
+        token
     }
 }
 

@@ -58,6 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -77,9 +78,10 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tokenstore;find-by-id' {
@@ -88,9 +90,10 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tokenstore;list' {
@@ -107,6 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--valid', '--valid', [CompletionResultType]::ParameterName, 'Only tokens whose access token has not expired (or has no expiry time)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -133,9 +137,10 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tokenstore;migrate' {

@@ -145,7 +145,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find)
-            opts="-o -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-o -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --no-headers --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,11 +184,11 @@ _tokenstore() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -203,18 +203,18 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find__subcmd__by__subcmd__id)
-            opts="-o -h --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-o -h --format --json --reveal --no-headers --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -401,7 +401,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__list)
-            opts="-o -h --user-name --user --client-id --api-domain --expired --valid --state --expiring-within --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-o -h --user-name --user --client-id --api-domain --expired --valid --state --expiring-within --format --json --reveal --no-headers --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,11 +432,11 @@ _tokenstore() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -470,11 +470,11 @@ _tokenstore() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -489,18 +489,18 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__purge)
-            opts="-y -o -h --dead --expired --access-expired --dry-run --yes --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-y -o -h --dead --expired --access-expired --dry-run --yes --format --json --reveal --no-headers --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -515,7 +515,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__save)
-            opts="-o -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --safe-spreadsheet --store --help"
+            opts="-o -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --no-headers --safe-spreadsheet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -578,11 +578,11 @@ _tokenstore() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json jsonl csv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
                 --store)

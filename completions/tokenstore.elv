@@ -54,6 +54,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -72,9 +73,10 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tokenstore;find-by-id'= {
             cand -o 'Output format'
@@ -82,9 +84,10 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tokenstore;list'= {
             cand --user 'Only tokens of this user name'
@@ -100,6 +103,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --valid 'Only tokens whose access token has not expired (or has no expiry time)'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -124,9 +128,10 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
+            cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tokenstore;migrate'= {
             cand --from 'The store to copy from [default: --store]'

@@ -52,13 +52,15 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l input -d 
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l on-conflict -d 'With --input: what to do with a token whose id the store holds with other content (overwrite merges it, given fields winning, as save does)' -r -f -a "fail\t'Abort before writing anything'
 skip\t'Keep the target\'s token'
 overwrite\t'Replace the target\'s token'"
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s o -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
+wide\t'The table with every column'
 json\t''
 jsonl\t''
-csv\t''"
+csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l id -d 'Token id' -r
@@ -68,24 +70,28 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l client-se
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l refresh-token -d 'Refresh token (`-` reads it from stdin)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l access-token -d 'Access token (`-` reads it from stdin)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l grant-token -d 'Grant token (`-` reads it from stdin)' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s o -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
+wide\t'The table with every column'
 json\t''
 jsonl\t''
-csv\t''"
+csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s o -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
+wide\t'The table with every column'
 json\t''
 jsonl\t''
-csv\t''"
+csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l user -l user-name -d 'Only tokens of this user name' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l client-id -d 'Only tokens of this client id' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l api-domain -d 'Only tokens of this API domain' -r
@@ -93,25 +99,28 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l state -d 
 refreshable\t'Its access token is expired or missing, but a refresh or grant token can get a new one'
 dead\t'Nothing left to use: no live access token, nothing to refresh with'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expiring-within -d 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s o -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
+wide\t'The table with every column'
 json\t''
 jsonl\t''
-csv\t''"
+csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expired -d 'Only tokens whose access token expired (expiry time at or before now)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l valid -d 'Only tokens whose access token has not expired (or has no expiry time)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -l user-name -d 'Delete every token of this user name (log the user out)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l strict -d 'Exit 3 when any id (or the user) has no token'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s o -l format -d 'Output format' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
+wide\t'The table with every column'
 json\t''
 jsonl\t''
-csv\t''"
+csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l expired -l dead -d 'Delete only dead tokens: access token expired and no refresh or grant token to get a new one (refreshable tokens are kept)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l access-expired -d 'Delete every token whose access token expired, refreshable ones included (their users must authorise the application again)'
@@ -119,17 +128,19 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l dry-run 
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l reveal -d 'Show secrets in full instead of masked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l from -d 'The store to copy from [default: --store]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l to -d 'The store to copy to' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l on-conflict -d 'What to do with a target token of the same id but other content' -r -f -a "fail\t'Abort before writing anything'
 skip\t'Keep the target\'s token'
 overwrite\t'Replace the target\'s token'"
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s o -l format -d 'Summary format: table (a line of text) or json' -r -f -a "table\t''
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s o -l format -d 'Summary format: table (a line of text) or json' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
+wide\t'The table with every column'
 json\t''
 jsonl\t''
-csv\t''"
+csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l dry-run -d 'Print the plan, change nothing'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l delete-source -d 'After the target is verified, delete the migrated tokens from the source'

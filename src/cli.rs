@@ -28,6 +28,10 @@ pub struct Cli {
     )]
     pub store: Option<String>,
 
+    /// Whether `store` came from TOKENSTORE_URI (set after parsing).
+    #[arg(skip)]
+    pub store_from_env: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -103,6 +107,9 @@ pub struct OutputArgs {
     /// Show secrets in full instead of masked
     #[arg(long)]
     pub reveal: bool,
+    /// No header line over tables (for scripts reading the tab-separated table)
+    #[arg(long)]
+    pub no_headers: bool,
     /// With --format csv: prefix values that start with = + - @ (formulas to a
     /// spreadsheet) with '; the output is then no longer a store file
     #[arg(long)]

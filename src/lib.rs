@@ -30,10 +30,12 @@ pub enum Exit {
 }
 
 /// The one map from an error to its exit code: a mistake in the command
-/// or its input is a usage error (2); everything else is a failure (1).
+/// or its input (a malformed store URI included) is a usage error (2);
+/// everything else is a failure (1).
 pub fn exit_code(error: &anyhow::Error) -> Exit {
     let usage = error.chain().any(|cause| {
         cause.downcast_ref::<UsageError>().is_some()
+            || cause.downcast_ref::<uri::UriError>().is_some()
             || matches!(
                 cause.downcast_ref::<StoreError>(),
                 Some(StoreError::NotSaveable(_))

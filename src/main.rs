@@ -1,11 +1,21 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use tokenstore::{cli::Cli, commands, Exit};
 
+/// Parses the command line; notes whether the store came from
+/// TOKENSTORE_URI, so errors about it can say so.
+fn parse() -> Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    cli.store_from_env =
+        matches.value_source("store") == Some(clap::parser::ValueSource::EnvVariable);
+    Ok(cli)
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use anyhow::Result;
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
 use crate::field::Field;
 use crate::json::TokenJson;
@@ -13,12 +12,18 @@ use crate::ops::migrate::{id_list, Report};
 use crate::token::Token;
 use crate::uri::StoreUri;
 
+mod table;
+
 /// How tokens are printed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// For people: fitted to the terminal; tab-separated when piped
     Table,
+    /// The table with every column
+    Wide,
     Json,
     Jsonl,
+    /// The FileStore layout
     Csv,
 }
 
@@ -33,6 +38,32 @@ pub struct Style {
     /// CSV for spreadsheets: a value a spreadsheet would run as a formula
     /// gets a leading `'`.
     pub safe_spreadsheet: bool,
+    /// Whether standard output is a terminal (a fitted table) or not (a
+    /// tab-separated one).
+    pub terminal: bool,
+    /// The terminal's width, when known.
+    pub width: Option<usize>,
+    /// Every column (`-o wide`).
+    pub wide: bool,
+    /// A header line over tables.
+    pub headers: bool,
+}
+
+impl Style {
+    #[cfg(test)]
+    fn for_tests() -> Style {
+        Style {
+            format: Format::Table,
+            reveal: false,
+            now_ms: 0,
+            color: false,
+            safe_spreadsheet: false,
+            terminal: true,
+            width: Some(80),
+            wide: false,
+            headers: true,
+        }
+    }
 }
 
 /// A value starting with `=`, `+`, `-`, `@`, tab or CR is a formula to a
@@ -47,10 +78,7 @@ fn spreadsheet_safe(value: Cow<'_, str>) -> Cow<'_, str> {
 
 /// Where tokens go, per format.
 enum Sink<'w> {
-    Table {
-        out: &'w mut dyn Write,
-        table: Table,
-    },
+    Table(Box<table::TableSink<'w>>),
     Json {
         out: &'w mut dyn Write,
     },
@@ -59,7 +87,7 @@ enum Sink<'w> {
     },
     /// The FileStore layout: a header, then ten fields a row.
     Csv {
-        csv: csv::Writer<&'w mut dyn Write>,
+        csv: Box<csv::Writer<&'w mut dyn Write>>,
     },
 }
 
@@ -73,10 +101,9 @@ pub struct TokenWriter<'w> {
 impl<'w> TokenWriter<'w> {
     pub fn new(out: &'w mut dyn Write, style: Style) -> Result<Self> {
         let sink = match style.format {
-            Format::Table => Sink::Table {
-                out,
-                table: new_table(),
-            },
+            Format::Table | Format::Wide => {
+                Sink::Table(Box::new(table::TableSink::new(out, style)))
+            }
             Format::Json => {
                 out.write_all(b"[")?;
                 Sink::Json { out }
@@ -87,7 +114,7 @@ impl<'w> TokenWriter<'w> {
                     .terminator(csv::Terminator::Any(b'\n'))
                     .from_writer(out);
                 csv.write_record(Field::ALL.map(Field::new_file_label))?;
-                Sink::Csv { csv }
+                Sink::Csv { csv: Box::new(csv) }
             }
         };
         Ok(TokenWriter {
@@ -100,9 +127,7 @@ impl<'w> TokenWriter<'w> {
     pub fn write(&mut self, token: &Token) -> Result<()> {
         let style = self.style;
         match &mut self.sink {
-            Sink::Table { table, .. } => {
-                table.add_row(table_row(token, style));
-            }
+            Sink::Table(table) => table.row(token)?,
             Sink::Json { out } => {
                 let sep = if self.count == 0 { "\n  " } else { ",\n  " };
                 out.write_all(sep.as_bytes())?;
@@ -119,14 +144,8 @@ impl<'w> TokenWriter<'w> {
                 out.write_all(b"\n")?;
             }
             Sink::Csv { csv } => {
-                let values = token.fields();
                 let fields = Field::ALL.map(|f| {
-                    let value = values[f.index()].unwrap_or_default();
-                    let shown = if f.is_secret() && !style.reveal && !value.is_empty() {
-                        Cow::Owned(crate::secret::Secret::new(value).masked())
-                    } else {
-                        Cow::Borrowed(value)
-                    };
+                    let shown = token.shown(f, style.reveal).unwrap_or_default();
                     if style.safe_spreadsheet {
                         spreadsheet_safe(shown)
                     } else {
@@ -143,14 +162,7 @@ impl<'w> TokenWriter<'w> {
     /// Closes the output; a table with no rows prints a note instead.
     pub fn finish(self) -> Result<usize> {
         match self.sink {
-            Sink::Table { out, table } => {
-                if self.count == 0 {
-                    writeln!(out, "(no tokens)")?;
-                } else {
-                    writeln!(out, "{table}")?;
-                }
-                out.flush()?;
-            }
+            Sink::Table(table) => table.finish(self.count)?,
             Sink::Json { out } => {
                 let end: &[u8] = if self.count == 0 { b"]\n" } else { b"\n]\n" };
                 out.write_all(end)?;
@@ -207,6 +219,9 @@ pub fn line(out: &mut dyn Write, text: &str) -> Result<()> {
 
 /// Writes one token: a JSON object (not an array) for `json`.
 pub fn write_one(out: &mut dyn Write, token: &Token, style: Style) -> Result<()> {
+    if matches!(style.format, Format::Table | Format::Wide) {
+        return table::write_details(out, token, style);
+    }
     if style.format == Format::Json {
         serde_json::to_writer_pretty(
             &mut *out,
@@ -222,61 +237,12 @@ pub fn write_one(out: &mut dyn Write, token: &Token, style: Style) -> Result<()>
     Ok(())
 }
 
-/// The table shows every field but the redirect URL.
-fn table_fields() -> impl Iterator<Item = Field> {
-    Field::ALL.into_iter().filter(|f| *f != Field::RedirectUrl)
-}
-
-fn new_table() -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(table_fields().map(Field::heading));
-    table
-}
-
-fn table_row(token: &Token, style: Style) -> Vec<Cell> {
-    let values = token.fields();
-    table_fields()
-        .map(|field| {
-            if field == Field::ExpiryTime {
-                let expires = Cell::new(safe(&describe_expiry(token, style.now_ms)));
-                return if style.color && token.is_expired_at(style.now_ms) {
-                    expires.fg(Color::Red)
-                } else {
-                    expires
-                };
-            }
-            let value = values[field.index()];
-            let shown = match value {
-                None => "-".to_string(),
-                Some(v) if field.is_secret() && !style.reveal => {
-                    crate::secret::Secret::new(v).masked()
-                }
-                Some(v) => shorten(v),
-            };
-            Cell::new(safe(&shown))
-        })
-        .collect()
-}
-
-/// Long values (255-character user names) are cut for the table only.
-fn shorten(value: &str) -> String {
-    const MAX: usize = 48;
-    if value.chars().count() <= MAX {
-        return value.to_string();
-    }
-    let head: String = value.chars().take(MAX - 1).collect();
-    format!("{head}…")
-}
-
 /// Expiry as people read it, with the state past expiry: "in 42m",
 /// "expired 3h ago (refreshable)", "expired 2d ago (dead)".
 pub fn describe_expiry(token: &Token, now_ms: i64) -> String {
     match (token.expiry_time.as_deref(), token.expiry_ms()) {
         (None, _) => "-".to_string(),
-        (Some(raw), None) => format!("? ({raw})"),
+        (Some(_), None) => "? (not milliseconds)".to_string(),
         (Some(_), Some(ms)) if ms <= now_ms => format!(
             "expired {} ago ({})",
             rough_duration(now_ms.saturating_sub(ms)),

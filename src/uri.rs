@@ -350,7 +350,7 @@ fn unknown_scheme(scheme: &str) -> String {
 }
 
 /// Levenshtein distance, for short words.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

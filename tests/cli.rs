@@ -151,7 +151,7 @@ fn every_subcommand_on_every_backend() {
 
         let table = env.run(&["--store", &store, "list"]).stdout;
         assert!(
-            table.contains("alice@example.com") && table.contains("expired"),
+            table.contains("alice@example.com") && table.contains(" ago\tdead"),
             "{table}"
         );
         assert!(
@@ -244,7 +244,8 @@ fn bad_uris_get_one_clear_line() {
         "mysql://u:hunter2@h:notaport/db",
     ] {
         let out = env.run(&["--store", uri, "list"]);
-        assert_eq!(out.code, Some(1), "{uri}");
+        // A malformed URI is a usage error.
+        assert_eq!(out.code, Some(2), "{uri}");
         let err = out.stderr;
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("expected memory:, file:PATH"), "{err}");
@@ -424,10 +425,35 @@ fn new_stores_are_private() {
 #[test]
 fn reading_a_missing_store_creates_nothing() {
     let env = TestEnv::new();
+    // A named store that is not there is an error (never an empty list
+    // that hides a typo), and nothing is created.
     for store in ["file:missing.csv", "sqlite:missing.db"] {
-        assert_eq!(list_json(&env, store), serde_json::json!([]));
+        for args in [
+            vec!["--store", store, "list"],
+            vec!["--store", store, "find-by-id", "1"],
+            vec!["--store", store, "delete", "1"],
+            vec!["--store", store, "purge", "--yes"],
+            vec!["migrate", "--from", store, "--to", "memory:"],
+        ] {
+            let err = env.run(&args).fails(1);
+            assert!(
+                err.contains(&format!("no store at {store} (nothing was changed)")),
+                "{err}"
+            );
+        }
     }
     assert_eq!(std::fs::read_dir(env.dir.path()).unwrap().count(), 0);
+    // A near name in the folder is suggested.
+    env.save_user("file:zoho_tokens.csv", "u", "a");
+    let err = env
+        .run(&["--store", "file:zoho_token.csv", "delete", "1"])
+        .fails(1);
+    assert!(err.contains("did you mean file:zoho_tokens.csv?"), "{err}");
+    // info still describes a store that is not there.
+    assert!(env
+        .run(&["--store", "file:other.csv", "info"])
+        .ok()
+        .contains("no file yet"));
 }
 
 #[test]

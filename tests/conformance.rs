@@ -261,8 +261,15 @@ fn save_refuses_a_user_without_tokens(f: &Fresh) {
         err.to_string().contains("refresh, grant or access token"),
         "{err}"
     );
-    let err = s
+    // A token that matches one only needs the fields it changes: it is
+    // merged, and the match keeps its refresh token.
+    let merged = s
         .save_token(&token(&[("id", "1"), ("api_domain", "d")]))
+        .unwrap();
+    assert_eq!(merged.api_domain.as_deref(), Some("d"));
+    assert!(merged.refresh_token.is_some());
+    let err = s
+        .save_token(&token(&[("id", "2"), ("api_domain", "d")]))
         .unwrap_err();
     assert!(
         err.to_string().contains("refresh, grant or access token"),

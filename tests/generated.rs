@@ -76,6 +76,9 @@ fn the_completion_command_prints_the_committed_scripts() {
                 .join(file),
         )
         .unwrap();
-        assert_eq!(out.stdout, committed, "{shell}");
+        assert!(
+            out.stdout == committed,
+            "{shell}: differs from completions/{file}"
+        );
     }
 }

@@ -100,14 +100,14 @@ fn broken_input_is_refused_clearly_and_changes_nothing() {
         case("not a SQLite database", vec![("t.db", b"just some text, not sqlite at all........................................................................................".to_vec())], &["--store", "sqlite:t.db", "list"], 1, "not a database"),
         case("SQLite table with other columns", sqlite_with("CREATE TABLE oauthtoken (id TEXT, name TEXT)"), &["--store", "sqlite:t.db", "list"], 1, "has columns (id, name)"),
         case("SQLite table reordered", sqlite_with("CREATE TABLE oauthtoken (user_name, id, client_id, client_secret, refresh_token, access_token, grant_token, expiry_time, redirect_url, api_domain)"), &["--store", "sqlite:t.db", "save", "--user-name", "u", "--access-token", "a"], 1, "expected the SDK's"),
-        case("unknown scheme", vec![], &["--store", "postgres://u@h/db", "list"], 1, "unknown scheme `postgres:`"),
-        case("no scheme", vec![], &["--store", "t.csv", "list"], 1, "no scheme"),
-        case("table name injection", vec![], &["--store", "sqlite:t.db?table=x; drop table y", "list"], 1, "letters, digits"),
-        case("unknown URI option", vec![], &["--store", "sqlite:t.db?mode=rw", "list"], 1, "unknown option"),
-        case("mysql without user", vec![], &["--store", "mysql://localhost/db", "list"], 1, "USER@HOST"),
-        case("mysql bad port", vec![], &["--store", "mysql://u@h:70000/db", "list"], 1, "not a port"),
-        case("empty file path", vec![], &["--store", "file:", "list"], 1, "needs a path"),
-        case("memory with a path", vec![], &["--store", "memory:x", "list"], 1, "takes no path"),
+        case("unknown scheme", vec![], &["--store", "postgres://u@h/db", "list"], 2, "unknown scheme `postgres:`"),
+        case("no scheme", vec![], &["--store", "t.csv", "list"], 2, "no scheme"),
+        case("table name injection", vec![], &["--store", "sqlite:t.db?table=x; drop table y", "list"], 2, "letters, digits"),
+        case("unknown URI option", vec![], &["--store", "sqlite:t.db?mode=rw", "list"], 2, "unknown option"),
+        case("mysql without user", vec![], &["--store", "mysql://localhost/db", "list"], 2, "USER@HOST"),
+        case("mysql bad port", vec![], &["--store", "mysql://u@h:70000/db", "list"], 2, "not a port"),
+        case("empty file path", vec![], &["--store", "file:", "list"], 2, "needs a path"),
+        case("memory with a path", vec![], &["--store", "memory:x", "list"], 2, "takes no path"),
         case("store under a file", csv(""), &["--store", "file:t.csv/inner.csv", "save", "--user-name", "u", "--access-token", "a"], 1, "t.csv"),
         case("unwritable folder", vec![], &["--store", "file:/proc/tokenstore-test.csv", "save", "--user-name", "u", "--access-token", "a"], 1, "cannot"),
         case("a system file", vec![], &["--store", "file:/proc/version", "list"], 1, "line 1"),
@@ -217,7 +217,7 @@ fn mysql_failures_are_one_clear_line_without_the_password() {
     let out = env
         .cmd()
         .env("TOKENSTORE_MYSQL_PASSWORD", password)
-        .args(["--store", &format!("{user}@{tail}"), "list", "--json"])
+        .args(["--store", &format!("{user}@{tail}"), "info", "--json"])
         .output()
         .unwrap();
     assert!(

@@ -186,14 +186,21 @@ fn dry_run_changes_nothing_anywhere() {
         std::fs::read(env.path("from.csv")).unwrap(),
         std::fs::read(env.path("to.db")).unwrap(),
     );
-    let out = migrate(
+    let run = migrate(
         &env,
         &from,
         &to,
         &["--dry-run", "--delete-source", "--json"],
-    )
-    .ok();
-    let plan: Value = serde_json::from_str(&out).unwrap();
+    );
+    // The plan is printed, and the dry run exits as the real run would:
+    // the conflict fails it.
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the real run would fail"),
+        "{}",
+        run.stderr
+    );
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(plan["copied"], 1);
     assert_eq!(plan["conflicts"], serde_json::json!(["2"]));
     assert_eq!(std::fs::read(env.path("from.csv")).unwrap(), src);
@@ -257,9 +264,10 @@ fn a_failed_write_leaves_the_target_as_it_was() {
 fn same_store_is_refused() {
     let env = TestEnv::new();
     let path = env.path("t.csv");
+    env.save_user("file:t.csv", "u", "a");
     let out = migrate(&env, &format!("file:{}", path.display()), "file:t.csv", &[]);
     assert_eq!(out.code, Some(1));
-    assert!(out.stderr.contains("same store"));
+    assert!(out.stderr.contains("same store"), "{}", out.stderr);
 }
 
 #[test]

@@ -29,6 +29,10 @@ fn all_tokens(env: &TestEnv, store: &str) -> Vec<serde_json::Value> {
         .args(["--store", store, "list", "--json"])
         .output()
         .unwrap();
+    // Every writer may have been killed before the store was first made.
+    if String::from_utf8_lossy(&out.stderr).contains("no store at") {
+        return Vec::new();
+    }
     assert!(
         out.status.success(),
         "{store}: {}",

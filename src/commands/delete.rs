@@ -2,12 +2,12 @@
 
 use anyhow::{Context, Result};
 
-use super::open_store;
+use super::StoreArg;
 use crate::cli::DeleteArgs;
 use crate::store::TokenStoreExt;
 use crate::{Exit, UsageError};
 
-pub fn run(store: Option<&str>, args: DeleteArgs) -> Result<Exit> {
+pub fn run(store: StoreArg<'_>, args: DeleteArgs) -> Result<Exit> {
     if args.ids.is_empty() && args.user.is_none() {
         return Err(UsageError(
             "delete needs ids (`delete ID…`) or a user (`delete --user U`); `purge` deletes \
@@ -16,7 +16,7 @@ pub fn run(store: Option<&str>, args: DeleteArgs) -> Result<Exit> {
         )
         .into());
     }
-    let (uri, mut store) = open_store(store)?;
+    let (uri, mut store) = store.open_existing(false)?;
     let (deleted, missing): (Vec<String>, Vec<String>) = match &args.user {
         Some(user) => {
             let gone = store

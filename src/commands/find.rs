@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 
-use super::{open_store, style, token_from_flags};
+use super::{style, token_from_flags, StoreArg};
 use crate::cli::{FindArgs, FindByIdArgs, OutputArgs};
 use crate::output::write_one;
 use crate::store::TokenStoreExt;
@@ -10,7 +10,7 @@ use crate::token::Token;
 use crate::uri::StoreUri;
 use crate::{Exit, UsageError};
 
-pub fn run(store: Option<&str>, args: FindArgs) -> Result<Exit> {
+pub fn run(store: StoreArg<'_>, args: FindArgs) -> Result<Exit> {
     let query = token_from_flags(args.fields)?;
     if query.match_key().is_none() {
         return Err(UsageError(
@@ -20,15 +20,15 @@ pub fn run(store: Option<&str>, args: FindArgs) -> Result<Exit> {
         )
         .into());
     }
-    let (uri, mut store) = open_store(store)?;
+    let (uri, mut store) = store.open_existing(true)?;
     let found = store
         .find_token(&query)
         .with_context(|| format!("cannot search {uri}"))?;
     show(found, &uri, "no matching token", &args.output)
 }
 
-pub fn run_by_id(store: Option<&str>, args: FindByIdArgs) -> Result<Exit> {
-    let (uri, mut store) = open_store(store)?;
+pub fn run_by_id(store: StoreArg<'_>, args: FindByIdArgs) -> Result<Exit> {
+    let (uri, mut store) = store.open_existing(true)?;
     let found = store
         .find_token_by_id(&args.id)
         .with_context(|| format!("cannot search {uri}"))?;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use anyhow::{Context, Result};
 
-use super::open_store;
+use super::StoreArg;
 use crate::cli::InfoArgs;
 use crate::output;
 use crate::token::now_ms;
@@ -12,8 +12,8 @@ use crate::Exit;
 
 /// Prints what it can learn about the store. A store whose tokens cannot
 /// be read is reported with the reason among the warnings, and exit 1.
-pub fn run(store: Option<&str>, args: InfoArgs) -> Result<Exit> {
-    let (uri, mut store) = open_store(store)?;
+pub fn run(store: StoreArg<'_>, args: InfoArgs) -> Result<Exit> {
+    let (uri, mut store) = store.open()?;
     let now = now_ms();
     let (mut tokens, mut expired, mut without_expiry) = (0, 0, 0);
     let mut ids = HashSet::new();

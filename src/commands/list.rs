@@ -2,13 +2,13 @@
 
 use anyhow::{Context, Result};
 
-use super::{open_store, style};
+use super::{style, StoreArg};
 use crate::cli::ListArgs;
 use crate::ops::select::Filter;
 use crate::output::TokenWriter;
 use crate::Exit;
 
-pub fn run(store: Option<&str>, args: ListArgs) -> Result<Exit> {
+pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
     let style = style(&args.output);
     let now = style.now_ms;
     let filter = Filter {
@@ -22,7 +22,7 @@ pub fn run(store: Option<&str>, args: ListArgs) -> Result<Exit> {
             .expiring_within
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
     };
-    let (uri, mut store) = open_store(store)?;
+    let (uri, mut store) = store.open_existing(true)?;
     let mut out = super::stdout();
     let mut writer = TokenWriter::new(&mut out, style)?;
     store

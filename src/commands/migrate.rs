@@ -7,16 +7,23 @@ use std::io::IsTerminal;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::store_uri;
-use crate::cli::{Format, MigrateArgs};
+use super::StoreArg;
+use crate::cli::{Format, MigrateArgs, OnConflict};
 use crate::ops::migrate::{self, Options, Phase, Progress};
 use crate::output;
 use crate::store::{self, StoreError};
 use crate::uri::StoreUri;
 use crate::{Exit, UsageError};
 
-pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
-    let from = store_uri(args.from.as_deref().or(store))?;
+pub fn run(store: StoreArg<'_>, args: MigrateArgs) -> Result<Exit> {
+    let source_arg = match &args.from {
+        Some(text) => StoreArg {
+            text: Some(text),
+            from_env: false,
+        },
+        None => store,
+    };
+    let from = source_arg.uri()?;
     let to = StoreUri::parse(&args.to)?;
     if args.delete_source && to.lives_in_this_process() {
         return Err(UsageError(format!(
@@ -25,7 +32,7 @@ pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
         ))
         .into());
     }
-    let mut source = store::open(&from).with_context(|| format!("cannot open {from}"))?;
+    let (from, mut source) = source_arg.open_existing(false)?;
     let mut target = store::open(&to).with_context(|| format!("cannot open {to}"))?;
     let same = match (source.identity()?, target.identity()?) {
         (Some(a), Some(b)) => a == b,
@@ -58,6 +65,15 @@ pub fn run(store: Option<&str>, args: MigrateArgs) -> Result<Exit> {
     let report = report.with_context(|| format!("cannot migrate from {from} to {to}"))?;
     let json = args.json || args.format == Format::Json;
     output::write_migrate_report(&mut super::stdout(), &report, &from, &to, json)?;
+    // A dry run exits as the real run would: conflicts fail it.
+    if args.dry_run && args.on_conflict == OnConflict::Fail && !report.conflicts.is_empty() {
+        crate::output::notice(&format!(
+            "the real run would fail: {} conflicting tokens; choose --on-conflict skip or \
+             overwrite",
+            report.conflicts.len()
+        ));
+        return Ok(Exit::Failure);
+    }
     Ok(Exit::Success)
 }
 

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, OutputArgs, TokenFields};
 use crate::output::Style;
-use crate::store::{self, TokenStore};
+use crate::store::{self, StoreError, TokenStore};
 use crate::token::{now_ms, Token};
 use crate::uri::StoreUri;
 use crate::{Exit, UsageError};
@@ -20,7 +20,10 @@ mod purge;
 mod save;
 
 pub fn run(cli: Cli) -> Result<Exit> {
-    let store = cli.store.as_deref();
+    let store = StoreArg {
+        text: cli.store.as_deref(),
+        from_env: cli.store_from_env,
+    };
     match cli.command {
         Command::Save(args) => save::run(store, args),
         Command::Find(args) => find::run(store, args),
@@ -40,19 +43,85 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
-/// The store a `--store` value (or the default) names.
-pub(crate) fn store_uri(text: Option<&str>) -> Result<StoreUri> {
-    match text {
-        Some(text) => Ok(StoreUri::parse(text)?),
-        None => store::default_uri(),
+/// The store the command line names: `--store`, TOKENSTORE_URI, or none
+/// (the default store).
+#[derive(Clone, Copy)]
+pub struct StoreArg<'a> {
+    pub text: Option<&'a str>,
+    pub from_env: bool,
+}
+
+impl StoreArg<'_> {
+    /// The URI; a malformed one is a usage error that says where it came from.
+    pub(crate) fn uri(&self) -> Result<StoreUri> {
+        match self.text {
+            Some(text) => StoreUri::parse(text).map_err(|e| {
+                let e = anyhow::Error::new(e);
+                if self.from_env {
+                    e.context("the store URI in TOKENSTORE_URI is not valid")
+                } else {
+                    e
+                }
+            }),
+            None => store::default_uri(),
+        }
+    }
+
+    /// Parses and opens the store; errors name it (password hidden).
+    pub(crate) fn open(&self) -> Result<(StoreUri, Box<dyn TokenStore>)> {
+        let uri = self.uri()?;
+        let opened = store::open(&uri).with_context(|| format!("cannot open {uri}"))?;
+        Ok((uri, opened))
+    }
+
+    /// Opens a store that must exist: commands that act on existing tokens
+    /// never succeed silently on a mistyped name. `first_run_ok`: a read of
+    /// the default store (no --store, no TOKENSTORE_URI) may find none yet.
+    pub(crate) fn open_existing(
+        &self,
+        first_run_ok: bool,
+    ) -> Result<(StoreUri, Box<dyn TokenStore>)> {
+        let (uri, mut opened) = self.open()?;
+        let first_run = first_run_ok && self.text.is_none();
+        if !first_run && !opened.exists()? {
+            let hint = near_name(&uri)
+                .map(|near| format!("; did you mean {near}?"))
+                .unwrap_or_default();
+            return Err(StoreError::Missing(format!(
+                "no store at {uri} (nothing was changed){hint}"
+            ))
+            .into());
+        }
+        Ok((uri, opened))
     }
 }
 
-/// Parses and opens a store; errors name the store (password hidden).
-pub(crate) fn open_store(text: Option<&str>) -> Result<(StoreUri, Box<dyn TokenStore>)> {
-    let uri = store_uri(text)?;
-    let opened = store::open(&uri).with_context(|| format!("cannot open {uri}"))?;
-    Ok((uri, opened))
+/// A file beside a missing store's path whose name is close to it.
+fn near_name(uri: &StoreUri) -> Option<String> {
+    let (path, scheme) = match uri {
+        StoreUri::File { path, .. } => (path, "file"),
+        StoreUri::Sqlite { path, .. } => (path, "sqlite"),
+        _ => return None,
+    };
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut best: Option<(usize, String)> = None;
+    for entry in std::fs::read_dir(&folder).ok()?.flatten() {
+        let other = entry.file_name().to_string_lossy().into_owned();
+        if other.starts_with('.') || other.ends_with(".lock") || other == name {
+            continue;
+        }
+        let distance = crate::uri::edit_distance(&name, &other);
+        if distance <= 3 && best.as_ref().is_none_or(|(d, _)| distance < *d) {
+            best = Some((distance, other));
+        }
+    }
+    let (_, other) = best?;
+    let shown = path.with_file_name(other);
+    Some(format!("{scheme}:{}", shown.display()))
 }
 
 /// Standard output, block-buffered: token output comes in many small
@@ -62,12 +131,20 @@ pub(crate) fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
 }
 
 pub(crate) fn style(output: &OutputArgs) -> Style {
+    let terminal = std::io::stdout().is_terminal();
     Style {
         format: output.format(),
         reveal: output.reveal,
         now_ms: now_ms(),
-        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        color: terminal && std::env::var_os("NO_COLOR").is_none(),
         safe_spreadsheet: output.safe_spreadsheet,
+        terminal,
+        width: terminal
+            .then(|| comfy_table::Table::new().width())
+            .flatten()
+            .map(usize::from),
+        wide: output.format() == crate::output::Format::Wide,
+        headers: !output.no_headers,
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result};
 
-use super::{open_store, style};
+use super::{style, StoreArg};
 use crate::cli::PurgeArgs;
 use crate::ops::select::PurgeSelection;
 use crate::output::TokenWriter;
@@ -13,7 +13,7 @@ use crate::store::TokenStoreExt;
 use crate::token::{now_ms, Token};
 use crate::{Exit, UsageError};
 
-pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
+pub fn run(store: StoreArg<'_>, args: PurgeArgs) -> Result<Exit> {
     let now = now_ms();
     let selection = if args.expired {
         PurgeSelection::Dead
@@ -24,7 +24,7 @@ pub fn run(store: Option<&str>, args: PurgeArgs) -> Result<Exit> {
     };
     let select = move |t: &Token| selection.picks(t, now);
     let what = selection.noun();
-    let (uri, mut store) = open_store(store)?;
+    let (uri, mut store) = store.open_existing(false)?;
 
     if args.dry_run {
         let mut out = super::stdout();

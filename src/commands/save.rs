@@ -4,14 +4,14 @@ use std::io::Read;
 
 use anyhow::{Context, Result};
 
-use super::{open_store, style, token_from_flags};
+use super::{style, token_from_flags, StoreArg};
 use crate::cli::SaveArgs;
 use crate::output::{write_one, TokenWriter};
-use crate::store::TokenStoreExt;
+use crate::store::{Change, TokenStoreExt};
 use crate::token::{now_ms, present, Token};
 use crate::{json, Exit, UsageError};
 
-pub fn run(store: Option<&str>, args: SaveArgs) -> Result<Exit> {
+pub fn run(store: StoreArg<'_>, args: SaveArgs) -> Result<Exit> {
     let from_input = args.input.is_some();
     let tokens = match &args.input {
         Some(source) => {
@@ -24,7 +24,7 @@ pub fn run(store: Option<&str>, args: SaveArgs) -> Result<Exit> {
         }
         None => vec![token_from_args(&args)?],
     };
-    let (uri, mut store) = open_store(store)?;
+    let (uri, mut store) = store.open()?;
     let saved = if from_input {
         let saved = crate::ops::save::save_all(store.as_mut(), &tokens, args.on_conflict)
             .with_context(|| format!("cannot save to {uri}"))?;
@@ -38,21 +38,40 @@ pub fn run(store: Option<&str>, args: SaveArgs) -> Result<Exit> {
         saved.tokens
     } else {
         store
-            .save_tokens(&tokens)
+            .save_tokens_with_changes(&tokens)
             .with_context(|| format!("cannot save to {uri}"))?
     };
+    report(&saved, &uri);
     let style = style(&args.output);
     let mut out = super::stdout();
     if from_input {
         let mut writer = TokenWriter::new(&mut out, style)?;
-        for token in &saved {
+        for (token, _) in &saved {
             writer.write(token)?;
         }
         writer.finish()?;
     } else {
-        write_one(&mut out, &saved[0], style)?;
+        write_one(&mut out, &saved[0].0, style)?;
     }
     Ok(Exit::Success)
+}
+
+/// Says on stderr what the save did: `created token 14` for one token, a
+/// count of each for many.
+fn report(saved: &[(Token, Change)], uri: &crate::uri::StoreUri) {
+    if let [(token, change)] = saved {
+        let id = token.id.as_deref().unwrap_or_default();
+        crate::output::notice(&format!("{} token {id} in {uri}", change.verb()));
+        return;
+    }
+    let count = |c: Change| saved.iter().filter(|(_, change)| *change == c).count();
+    crate::output::notice(&format!(
+        "saved {} tokens in {uri}: {} created, {} updated, {} unchanged",
+        saved.len(),
+        count(Change::Created),
+        count(Change::Updated),
+        count(Change::Unchanged)
+    ));
 }
 
 fn token_from_args(args: &SaveArgs) -> Result<Token> {
@@ -70,9 +89,8 @@ fn token_from_args(args: &SaveArgs) -> Result<Token> {
     };
     token.redirect_url = present(args.redirect_url.clone());
     token.api_domain = present(args.api_domain.clone());
-    token
-        .check_saveable()
-        .map_err(|reason| UsageError(format!("cannot save: {reason}")))?;
+    // Whether it can be saved depends on the store: a token that names an
+    // existing one (by id or user) only needs the fields it changes.
     Ok(token)
 }
 

@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use anyhow::Result;
 
 use crate::ops::migrate::{id_list, OnConflict};
-use crate::store::{in_transaction, saveable, upsert, verify_written, StoreError, TokenStore};
+use crate::store::{in_transaction, upsert, verify_written, Change, StoreError, TokenStore};
 use crate::token::Token;
 
 /// What a bulk save did.
 #[derive(Debug, Default)]
 pub struct Saved {
-    /// The tokens as saved, in input order.
-    pub tokens: Vec<Token>,
+    /// The tokens as saved, in input order, with what each save did.
+    pub tokens: Vec<(Token, Change)>,
     /// Ids left as the store had them (`--on-conflict skip`).
     pub skipped: Vec<String>,
 }
@@ -26,7 +26,6 @@ pub fn save_all(
     tokens: &[Token],
     on_conflict: OnConflict,
 ) -> Result<Saved> {
-    tokens.iter().try_for_each(saveable)?;
     in_transaction(store, |tx| {
         let ids: Vec<String> = tokens.iter().filter_map(|t| t.id.clone()).collect();
         let stored: HashMap<String, Token> = tx
@@ -56,7 +55,8 @@ pub fn save_all(
                 _ => saved.tokens.push(upsert(tx, token)?),
             }
         }
-        verify_written(tx, &saved.tokens)?;
+        let written: Vec<Token> = saved.tokens.iter().map(|(t, _)| t.clone()).collect();
+        verify_written(tx, &written)?;
         Ok(saved)
     })
 }

@@ -32,6 +32,9 @@ pub enum StoreError {
     /// the file); nothing was written, and the write may be run again.
     #[error("{0}")]
     Changed(String),
+    /// A store that commands acting on existing tokens need is not there.
+    #[error("{0}")]
+    Missing(String),
     /// The path cannot be a store (a folder, a device, a hard-linked file).
     #[error("{0}")]
     BadPath(String),

@@ -59,6 +59,11 @@ pub trait TokenStore {
     /// Facts and warnings about the store for `info`, beyond its tokens.
     fn describe(&mut self) -> Result<Details>;
 
+    /// Whether the store is there (a file, or a table in its database).
+    fn exists(&mut self) -> Result<bool> {
+        Ok(true)
+    }
+
     /// What the last read noticed that an operator should know (a Node
     /// row whose value held a comma, and how the SDK reads it).
     fn notes(&mut self) -> Vec<String> {
@@ -172,13 +177,22 @@ pub trait TokenStoreExt: TokenStore {
     /// Many `save_token`s in one transaction: all are saved or none.
     /// Every saved token is read back before commit.
     fn save_tokens(&mut self, tokens: &[Token]) -> Result<Vec<Token>> {
-        tokens.iter().try_for_each(saveable)?;
+        Ok(self
+            .save_tokens_with_changes(tokens)?
+            .into_iter()
+            .map(|(token, _)| token)
+            .collect())
+    }
+
+    /// `save_tokens`, saying what each save did.
+    fn save_tokens_with_changes(&mut self, tokens: &[Token]) -> Result<Vec<(Token, Change)>> {
         in_transaction(self, |tx| {
             let saved = tokens
                 .iter()
                 .map(|t| upsert(tx, t))
                 .collect::<Result<Vec<_>>>()?;
-            verify_written(tx, &saved)?;
+            let written: Vec<Token> = saved.iter().map(|(t, _)| t.clone()).collect();
+            verify_written(tx, &written)?;
             Ok(saved)
         })
     }
@@ -261,15 +275,39 @@ pub trait TokenStoreExt: TokenStore {
 impl<S: TokenStore + ?Sized> TokenStoreExt for S {}
 
 /// The SDK's refusal of a token that cannot be saved, as an error.
-pub fn saveable(token: &Token) -> Result<()> {
+pub fn saveable(token: &Token) -> Result<Token> {
     token
         .check_saveable()
+        .map(|()| token.clone())
         .map_err(|reason| StoreError::NotSaveable(reason).into())
 }
 
 /// save_token's rules: match, then merge into the match or insert anew.
-pub fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<Token> {
-    saveable(given)?;
+/// What a save did to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Updated,
+    /// The match already held every given value; nothing was written.
+    Unchanged,
+}
+
+impl Change {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Change::Created => "created",
+            Change::Updated => "updated",
+            Change::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// A token that would be refused as new (an id or user and no token) is
+/// fine when it matches one: `save --id 3 --api-domain …` updates one field.
+pub fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<(Token, Change)> {
+    if given.fields().iter().all(Option::is_none) {
+        return saveable(given).map(|t| (t, Change::Unchanged));
+    }
     let existing = match given.match_key() {
         Some(key) => tx.find(&key)?,
         None => None,
@@ -277,16 +315,20 @@ pub fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<Token> {
     match existing {
         Some(stored) => {
             let merged = stored.merged_with(given);
+            saveable(&merged)?;
+            if merged == stored {
+                return Ok((merged, Change::Unchanged));
+            }
             tx.update(&merged)?;
-            Ok(merged)
+            Ok((merged, Change::Updated))
         }
         None => {
-            let mut new = given.clone();
+            let mut new = saveable(given)?;
             if new.id.is_none() {
                 new.id = Some(tx.next_id()?);
             }
             tx.insert(std::slice::from_ref(&new))?;
-            Ok(new)
+            Ok((new, Change::Created))
         }
     }
 }

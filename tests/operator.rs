@@ -1,0 +1,341 @@
+//! Operator experience: a tool that says what it did, and speaks like gh
+//! and kubectl.
+
+mod common;
+
+use common::TestEnv;
+use serde_json::Value;
+
+#[test]
+fn save_says_what_it_did_and_merges_one_field_by_id() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    let run = env.run(&[
+        "--store",
+        &store,
+        "save",
+        "--user",
+        "alice",
+        "--access-token",
+        "a",
+    ]);
+    assert!(run.stderr.contains("created token 1 in"), "{}", run.stderr);
+    run.ok();
+    // One field of an existing token, by id: no token flag needed.
+    let run = env.run(&[
+        "--store",
+        &store,
+        "save",
+        "--id",
+        "1",
+        "--api-domain",
+        "https://www.zohoapis.eu",
+        "--json",
+    ]);
+    assert!(run.stderr.contains("updated token 1"), "{}", run.stderr);
+    let saved: Value = serde_json::from_str(&run.ok()).unwrap();
+    assert_eq!(saved["user_name"], "alice");
+    assert_eq!(saved["api_domain"], "https://www.zohoapis.eu");
+    let before = std::fs::read(env.path("t.csv")).unwrap();
+    let run = env.run(&[
+        "--store",
+        &store,
+        "save",
+        "--id",
+        "1",
+        "--api-domain",
+        "https://www.zohoapis.eu",
+    ]);
+    assert!(run.stderr.contains("unchanged token 1"), "{}", run.stderr);
+    run.ok();
+    assert_eq!(std::fs::read(env.path("t.csv")).unwrap(), before);
+    // An id that matches nothing still needs a token.
+    let err = env
+        .run(&["--store", &store, "save", "--id", "9", "--api-domain", "x"])
+        .fails(2);
+    assert!(err.contains("refresh, grant or access token"), "{err}");
+    // Many at once: a count of each.
+    let input = "{\"user_name\":\"alice\",\"access_token\":\"a\"}\n{\"user_name\":\"bob\",\"access_token\":\"b\"}";
+    let run = env.run_with_stdin(
+        &[
+            "--store",
+            &store,
+            "save",
+            "--input",
+            "-",
+            "--on-conflict",
+            "overwrite",
+        ],
+        input,
+    );
+    assert!(
+        run.stderr.contains("saved 2 tokens in")
+            && run.stderr.contains("1 created, 0 updated, 1 unchanged"),
+        "{}",
+        run.stderr
+    );
+    run.ok();
+}
+
+#[test]
+fn expiry_times_take_rfc3339_and_say_what_they_want() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    let saved: Value = serde_json::from_str(
+        &env.run(&[
+            "--store",
+            &store,
+            "save",
+            "--user",
+            "u",
+            "--access-token",
+            "a",
+            "--expiry-time",
+            "2026-12-01T00:00:00Z",
+            "--json",
+        ])
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(saved["expiry_time"], "1796083200000");
+    let run = env.run(&[
+        "--store",
+        &store,
+        "save",
+        "--user",
+        "u",
+        "--access-token",
+        "a",
+        "--expiry-time",
+        "tomorrow",
+    ]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("2026-12-01T00:00:00Z"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn usage_mistakes_say_what_to_do() {
+    let env = TestEnv::new();
+    let err = env.run(&["--store", "file:t.csv", "delete"]).fails(2);
+    assert!(
+        err.contains("delete ID") && err.contains("--user U") && err.contains("purge"),
+        "{err}"
+    );
+    let err = env.run(&["--store", "sqlit:t.db", "list"]).fails(2);
+    assert!(err.contains("did you mean sqlite:?"), "{err}");
+    let err = env.run(&["--store", "tokens.csv", "list"]).fails(2);
+    assert!(err.contains("did you mean file:tokens.csv?"), "{err}");
+    // -o is --format; --user-name and --user are one flag.
+    env.save_user("file:t.csv", "alice", "a");
+    let listed: Value = serde_json::from_str(
+        &env.run(&[
+            "--store",
+            "file:t.csv",
+            "list",
+            "-o",
+            "json",
+            "--user-name",
+            "alice",
+        ])
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn home_is_expanded_never_a_folder_named_tilde() {
+    let env = TestEnv::new();
+    env.save_user("file:~/tokens.csv", "alice", "a");
+    assert!(env.path("tokens.csv").exists());
+    assert!(!env.path("~").exists());
+}
+
+#[test]
+fn the_empty_first_run_says_where_it_looked_and_what_to_do() {
+    let env = TestEnv::new();
+    let run = env.run(&["list"]);
+    assert!(
+        run.stderr.contains("no tokens in sqlite:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("tokenstore save"), "{}", run.stderr);
+    // Piped, the table itself is empty; the notice is on stderr.
+    assert_eq!(run.ok(), "");
+}
+
+/// `list` on a terminal `cols` wide, through a real pseudo-terminal.
+fn list_on_terminal(env: &TestEnv, store: &str, cols: usize, extra: &str) -> String {
+    let command = format!(
+        "stty cols {cols} rows 50; {} --store {store} list {extra}",
+        assert_cmd::cargo::cargo_bin("tokenstore").display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .current_dir(env.dir.path())
+        .env("TERM", "dumb")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script(1) from util-linux");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+}
+
+fn many_long_tokens(env: &TestEnv) -> String {
+    let store = format!("file:{}", env.path("t.csv").display());
+    let input: String = (1..=5)
+        .map(|n| {
+            serde_json::json!({
+                "user_name": format!("a.rather.long.user.name.number.{n}@example-company.example.com"),
+                "client_id": "1000.ABCDEFGHIJKLMNOPQRSTUVWXYZ0123",
+                "client_secret": "cs-0123456789abcdefghij",
+                "refresh_token": format!("1000.rt.{n}.0123456789abcdefghijklmnopqrstuvwxyz"),
+                "access_token": "1000.at.0123456789abcdefghij",
+                "expiry_time": "1000",
+                "redirect_url": "https://app.example.com/oauth/callback?x=1",
+                "api_domain": "https://www.zohoapis.com.au",
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    env.run_with_stdin(&["--store", &store, "save", "--input", "-"], &input)
+        .ok();
+    store
+}
+
+#[test]
+fn the_table_fits_the_terminal_one_line_per_token() {
+    let env = TestEnv::new();
+    let store = many_long_tokens(&env);
+    for cols in [80, 200] {
+        let screen = list_on_terminal(&env, &store, cols, "");
+        let lines: Vec<&str> = screen.lines().filter(|l| !l.is_empty()).collect();
+        // A header, its rule, one line per token.
+        assert_eq!(lines.len(), 2 + 5, "{cols}: {screen}");
+        for line in &lines {
+            assert!(line.chars().count() <= cols, "{cols}: {line:?}");
+        }
+        assert!(
+            lines[0].starts_with("ID")
+                && lines[0].contains("USER")
+                && lines[0].contains("API DOMAIN")
+        );
+        // Secrets only with -o wide or --reveal.
+        assert!(!screen.contains("REFRESH TOKEN"), "{screen}");
+        assert!(
+            screen.contains(" ago") && screen.contains("refreshable"),
+            "{screen}"
+        );
+    }
+    let narrow = list_on_terminal(&env, &store, 80, "");
+    assert!(
+        narrow.contains('…'),
+        "long values are cut in the middle: {narrow}"
+    );
+    let wide = list_on_terminal(&env, &store, 200, "-o wide");
+    assert!(
+        wide.contains("REFRESH TOKEN") && wide.contains("REDIRECT URL"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("1000…wxyz"),
+        "secrets stay masked in wide: {wide}"
+    );
+}
+
+#[test]
+fn a_piped_table_is_tab_separated_and_whole() {
+    let env = TestEnv::new();
+    let store = many_long_tokens(&env);
+    let out = env.run(&["--store", &store, "list"]).ok();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[0], "ID\tUSER\tCLIENT ID\tEXPIRES\tSTATE\tAPI DOMAIN");
+    assert!(
+        lines[1].starts_with("1\ta.rather.long.user.name.number.1@example-company.example.com\t")
+    );
+    assert!(!out.contains('…') && !out.contains('─'));
+    let bare = env.run(&["--store", &store, "list", "--no-headers"]).ok();
+    assert_eq!(bare.lines().count(), 5);
+}
+
+#[test]
+fn one_token_is_shown_as_key_value_lines() {
+    let env = TestEnv::new();
+    let store = many_long_tokens(&env);
+    let out = env
+        .run(&["--store", &store, "find-by-id", "2", "--reveal"])
+        .ok();
+    assert!(
+        out.contains(
+            "user_name:     a.rather.long.user.name.number.2@example-company.example.com\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("refresh_token: 1000.rt.2.0123456789abcdefghijklmnopqrstuvwxyz\n"),
+        "{out}"
+    );
+    assert!(out.contains("state:         refreshable\n"), "{out}");
+    let masked = env.run(&["--store", &store, "find-by-id", "2"]).ok();
+    assert!(masked.contains("refresh_token: 1000…wxyz\n"), "{masked}");
+}
+
+#[test]
+fn ids_and_revealed_secrets_are_never_cut_and_empty_pipes_are_empty() {
+    let env = TestEnv::new();
+    let path = env.fixture("python-sdk2-filestore.csv");
+    let store = format!("file:{}", path.display());
+    let screen = list_on_terminal(&env, &store, 80, "");
+    assert!(
+        screen.contains("manual_accessonly") && screen.contains("manual_grantonly"),
+        "{screen}"
+    );
+    assert!(screen.contains("python_alice_us_prd_0001"), "{screen}");
+    let revealed = list_on_terminal(&env, &store, 80, "--reveal");
+    assert!(
+        revealed.contains("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678ab"),
+        "{revealed}"
+    );
+    // Piped, an empty table is empty (a script reading ids gets none).
+    let empty = format!("file:{}", env.path("empty.csv").display());
+    std::fs::write(
+        env.path("empty.csv"),
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n",
+    )
+    .unwrap();
+    let out = env.run(&["--store", &empty, "list", "--no-headers"]).ok();
+    assert_eq!(out, "");
+}
+
+/// Only reads may find the default store not there yet; a migrate, purge
+/// or delete of it is an error, as for any named store.
+#[test]
+fn only_reads_of_the_default_store_may_find_nothing() {
+    let env = TestEnv::new();
+    env.run(&["list"]).ok();
+    for args in [
+        vec!["delete", "1"],
+        vec!["purge", "--yes"],
+        vec!["migrate", "--to", "memory:"],
+    ] {
+        let err = env.run(&args).fails(1);
+        assert!(err.contains("no store at sqlite:"), "{args:?}: {err}");
+    }
+    // A dangling name is never suggested as itself.
+    std::os::unix::fs::symlink("nowhere.csv", env.path("link.csv")).unwrap();
+    let err = env
+        .run(&["--store", "file:link.csv", "delete", "1"])
+        .fails(1);
+    assert!(!err.contains("did you mean file:link.csv"), "{err}");
+}

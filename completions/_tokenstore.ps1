@@ -22,6 +22,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
     $completions = @(switch ($command) {
         'tokenstore' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -35,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy every token, ids included, to another store; verified, all-or-nothing')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe a store: backend, location, counts, layout and warnings')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version and the store backends this build has')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -60,6 +63,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -80,6 +85,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -92,6 +99,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -103,6 +112,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--api-domain', '--api-domain', [CompletionResultType]::ParameterName, 'Only tokens of this API domain')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)')
             [CompletionResult]::new('--expiring-within', '--expiring-within', [CompletionResultType]::ParameterName, 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Print at most this many tokens')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Order: by id (streamed), or by expiry or user (sorted in memory)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
@@ -112,6 +123,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -121,6 +134,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'Delete every token of this user name (log the user out)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 3 when any id (or the user) has no token')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -135,10 +150,14 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be deleted, delete nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the id of each token deleted')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print the id of each token deleted')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
             [CompletionResult]::new('--reveal', '--reveal', [CompletionResultType]::ParameterName, 'Show secrets in full instead of masked')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'No header line over tables (for scripts reading the tab-separated table)')
             [CompletionResult]::new('--safe-spreadsheet', '--safe-spreadsheet', [CompletionResultType]::ParameterName, 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -153,6 +172,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan, change nothing')
             [CompletionResult]::new('--delete-source', '--delete-source', [CompletionResultType]::ParameterName, 'After the target is verified, delete the migrated tokens from the source')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Short for --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -160,12 +181,25 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
         'tokenstore;info' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'tokenstore;completion' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenstore;version' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print it as JSON: {"version": …, "backends": […]}')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -180,6 +214,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy every token, ids included, to another store; verified, all-or-nothing')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe a store: backend, location, counts, layout and warnings')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version and the store backends this build has')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -208,6 +243,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             break
         }
         'tokenstore;help;completion' {
+            break
+        }
+        'tokenstore;help;version' {
             break
         }
         'tokenstore;help;help' {

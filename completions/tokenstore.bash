@@ -46,6 +46,9 @@ _tokenstore() {
             tokenstore,save)
                 cmd="tokenstore__subcmd__save"
                 ;;
+            tokenstore,version)
+                cmd="tokenstore__subcmd__version"
+                ;;
             tokenstore__subcmd__help,completion)
                 cmd="tokenstore__subcmd__help__subcmd__completion"
                 ;;
@@ -76,6 +79,9 @@ _tokenstore() {
             tokenstore__subcmd__help,save)
                 cmd="tokenstore__subcmd__help__subcmd__save"
                 ;;
+            tokenstore__subcmd__help,version)
+                cmd="tokenstore__subcmd__help__subcmd__version"
+                ;;
             *)
                 ;;
         esac
@@ -83,7 +89,7 @@ _tokenstore() {
 
     case "${cmd}" in
         tokenstore)
-            opts="-h -V --store --help --version save find find-by-id list delete purge migrate info completion help"
+            opts="-q -h -V --store --quiet --help --version save find find-by-id list delete purge migrate info completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -101,7 +107,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__completion)
-            opts="-h --store --help bash elvish fish powershell zsh"
+            opts="-q -h --store --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,7 +125,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__delete)
-            opts="-h --user-name --user --strict --store --help"
+            opts="-q -h --user-name --user --strict --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,7 +151,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find)
-            opts="-o -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --no-headers --safe-spreadsheet --store --help"
+            opts="-o -q -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +209,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find__subcmd__by__subcmd__id)
-            opts="-o -h --format --json --reveal --no-headers --safe-spreadsheet --store --help"
+            opts="-o -q -h --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,7 +235,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__help)
-            opts="save find find-by-id list delete purge migrate info completion help"
+            opts="save find find-by-id list delete purge migrate info completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,8 +388,22 @@ _tokenstore() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenstore__subcmd__help__subcmd__version)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenstore__subcmd__info)
-            opts="-h --json --store --help"
+            opts="-q -h --json --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -401,7 +421,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__list)
-            opts="-o -h --user-name --user --client-id --api-domain --expired --valid --state --expiring-within --format --json --reveal --no-headers --safe-spreadsheet --store --help"
+            opts="-o -q -h --user-name --user --client-id --api-domain --expired --valid --state --expiring-within --limit --sort --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -431,6 +451,14 @@ _tokenstore() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "id expiry user" -- "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
@@ -451,7 +479,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__migrate)
-            opts="-o -h --from --to --on-conflict --dry-run --delete-source --format --json --store --help"
+            opts="-o -q -h --from --to --on-conflict --dry-run --delete-source --format --json --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,7 +517,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__purge)
-            opts="-y -o -h --dead --expired --access-expired --dry-run --yes --format --json --reveal --no-headers --safe-spreadsheet --store --help"
+            opts="-y -v -o -q -h --dead --expired --access-expired --dry-run --yes --verbose --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -515,7 +543,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__save)
-            opts="-o -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --no-headers --safe-spreadsheet --store --help"
+            opts="-o -q -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +613,24 @@ _tokenstore() {
                     COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__version)
+            opts="-q -h --json --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -19,6 +19,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
     var completions = [
         &'tokenstore'= {
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -32,6 +34,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
             cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand version 'Print the version and the store backends this build has'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokenstore;save'= {
@@ -56,6 +59,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --reveal 'Show secrets in full instead of masked'
             cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -75,6 +80,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --reveal 'Show secrets in full instead of masked'
             cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -86,6 +93,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --reveal 'Show secrets in full instead of masked'
             cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -96,6 +105,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --api-domain 'Only tokens of this API domain'
             cand --state 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)'
             cand --expiring-within 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)'
+            cand --limit 'Print at most this many tokens'
+            cand --sort 'Order: by id (streamed), or by expiry or user (sorted in memory)'
             cand -o 'Output format'
             cand --format 'Output format'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
@@ -105,6 +116,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --reveal 'Show secrets in full instead of masked'
             cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -113,6 +126,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --user-name 'Delete every token of this user name (log the user out)'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --strict 'Exit 3 when any id (or the user) has no token'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -126,10 +141,14 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --dry-run 'List what would be deleted, delete nothing'
             cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand -v 'Print the id of each token deleted'
+            cand --verbose 'Print the id of each token deleted'
             cand --json 'Short for --format json'
             cand --reveal 'Show secrets in full instead of masked'
             cand --no-headers 'No header line over tables (for scripts reading the tab-separated table)'
             cand --safe-spreadsheet 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with ''; the output is then no longer a store file'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -143,17 +162,31 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --dry-run 'Print the plan, change nothing'
             cand --delete-source 'After the target is verified, delete the migrated tokens from the source'
             cand --json 'Short for --format json'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tokenstore;info'= {
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Print the report as JSON'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'tokenstore;completion'= {
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;version'= {
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --json 'Print it as JSON: {"version": …, "backends": […]}'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -167,6 +200,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
             cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand version 'Print the version and the store backends this build has'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tokenstore;help;save'= {
@@ -186,6 +220,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         &'tokenstore;help;info'= {
         }
         &'tokenstore;help;completion'= {
+        }
+        &'tokenstore;help;version'= {
         }
         &'tokenstore;help;help'= {
         }

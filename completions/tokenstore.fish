@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_tokenstore_global_optspecs
-    string join \n store= h/help V/version
+    string join \n store= q/quiet h/help V/version
 end
 
 function __fish_tokenstore_needs_command
@@ -25,6 +25,7 @@ function __fish_tokenstore_using_subcommand
 end
 
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -s V -l version -d 'Print version'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
@@ -36,6 +37,7 @@ complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "purge" -d 'De
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "completion" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "version" -d 'Print the version and the store backends this build has'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l id -d 'Token id' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l user-name -l user -d 'User name (e-mail, or email:org_id in 8.0 stores)' -r
@@ -62,6 +64,7 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l json -d '
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l id -d 'Token id' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l user-name -l user -d 'User name (e-mail, or email:org_id in 8.0 stores)' -r
@@ -80,6 +83,7 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l json -d '
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
 wide\t'The table with every column'
@@ -91,6 +95,7 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l jso
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l user -l user-name -d 'Only tokens of this user name' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l client-id -d 'Only tokens of this client id' -r
@@ -99,6 +104,10 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l state -d 
 refreshable\t'Its access token is expired or missing, but a refresh or grant token can get a new one'
 dead\t'Nothing left to use: no live access token, nothing to refresh with'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expiring-within -d 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l limit -d 'Print at most this many tokens' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l sort -d 'Order: by id (streamed), or by expiry or user (sorted in memory)' -r -f -a "id\t'Numeric id order, streamed from the store'
+expiry\t'Soonest expiry first (no expiry time last)'
+user\t'User name, then id'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
 wide\t'The table with every column'
 json\t''
@@ -111,10 +120,12 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l json -d '
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -l user-name -d 'Delete every token of this user name (log the user out)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l strict -d 'Exit 3 when any id (or the user) has no token'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
 wide\t'The table with every column'
@@ -126,10 +137,12 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l expired 
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l access-expired -d 'Delete every token whose access token expired, refreshable ones included (their users must authorise the application again)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l dry-run -d 'List what would be deleted, delete nothing'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s v -l verbose -d 'Print the id of each token deleted'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l from -d 'The store to copy from [default: --store]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l to -d 'The store to copy to' -r
@@ -145,19 +158,27 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l store 
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l dry-run -d 'Print the plan, change nothing'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l delete-source -d 'After the target is verified, delete the migrated tokens from the source'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l json -d 'Short for --format json'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l json -d 'Print the report as JSON'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -s h -l help -d 'Print help'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "find" -d 'Find the token a save would update (first match wins); exit 3 if none'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "find-by-id" -d 'Show the token with this id; exit 3 if none'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "list" -d 'List tokens in id order, optionally filtered'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "completion" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -l json -d 'Print it as JSON: {"version": …, "backends": […]}'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "find" -d 'Find the token a save would update (first match wins); exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "find-by-id" -d 'Show the token with this id; exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "list" -d 'List tokens in id order, optionally filtered'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "completion" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "version" -d 'Print the version and the store backends this build has'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -2,10 +2,31 @@
 
 use clap::{Args, Parser, Subcommand};
 
+/// The version, with the store backends this build has.
+#[cfg(feature = "mysql")]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (backends: memory, file, sqlite, mysql)"
+);
+#[cfg(not(feature = "mysql"))]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (backends: memory, file, sqlite)"
+);
+
+/// The backends this build has.
+pub const BACKENDS: &[&str] = &[
+    "memory",
+    "file",
+    "sqlite",
+    #[cfg(feature = "mysql")]
+    "mysql",
+];
+
 #[derive(Parser, Debug)]
 #[command(
     name = "tokenstore",
-    version,
+    version = VERSION,
     about = "Inspect, clean up and migrate the OAuth token stores of the Zoho CRM SDKs",
     long_about = "Inspect, clean up and migrate the OAuth token stores of the Zoho CRM SDKs.\n\n\
         Store URIs: memory:, file:PATH (the SDK FileStore CSV), sqlite:PATH[?table=NAME] \
@@ -27,6 +48,11 @@ pub struct Cli {
         value_name = "URI"
     )]
     pub store: Option<String>,
+
+    /// Print no notices on stderr (what was saved or deleted, hints);
+    /// errors are still printed
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
 
     /// Whether `store` came from TOKENSTORE_URI (set after parsing).
     #[arg(skip)]
@@ -83,6 +109,16 @@ pub enum Command {
         tokenstore completion zsh > \"${fpath[1]}/_tokenstore\"\n  \
         tokenstore completion fish > ~/.config/fish/completions/tokenstore.fish")]
     Completion(CompletionArgs),
+    /// Print the version and the store backends this build has
+    #[command(after_help = "Example:\n  tokenstore version --json")]
+    Version(VersionArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VersionArgs {
+    /// Print it as JSON: {"version": …, "backends": […]}
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -93,6 +129,7 @@ pub struct CompletionArgs {
 }
 
 pub use crate::ops::migrate::OnConflict;
+pub use crate::ops::select::SortBy;
 pub use crate::output::Format;
 use crate::token::TokenState;
 
@@ -240,6 +277,12 @@ pub struct ListArgs {
     /// Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)
     #[arg(long, value_name = "DURATION")]
     pub expiring_within: Option<humantime::Duration>,
+    /// Print at most this many tokens
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Order: by id (streamed), or by expiry or user (sorted in memory)
+    #[arg(long, value_enum, default_value_t = SortBy::Id)]
+    pub sort: SortBy,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -277,6 +320,9 @@ pub struct PurgeArgs {
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Print the id of each token deleted
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -201,11 +201,34 @@ pub fn safe(text: &str) -> Cow<'_, str> {
     Cow::Owned(shown)
 }
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--quiet`: notices are not printed (errors still are).
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// A notice for people on standard error, `tokenstore: …`, made safe for
 /// a terminal. A closed or broken stderr is not an error worth failing a
 /// finished command for.
 pub fn notice(message: &str) {
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     let _ = writeln!(std::io::stderr().lock(), "tokenstore: {}", safe(message));
+}
+
+/// A count for people: 1,000,000.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// One line of a command's result on standard output, made safe for a
@@ -329,14 +352,14 @@ pub fn write_migrate_report(
     };
     let mut line = format!(
         "{verb} {} tokens from {from} to {to}: {} identical already",
-        report.copied + report.overwritten,
-        report.identical
+        thousands(report.copied + report.overwritten),
+        thousands(report.identical)
     );
     if report.overwritten > 0 {
-        line += &format!(", {} overwritten", report.overwritten);
+        line += &format!(", {} overwritten", thousands(report.overwritten));
     }
     if report.skipped > 0 {
-        line += &format!(", {} conflicting skipped", report.skipped);
+        line += &format!(", {} conflicting skipped", thousands(report.skipped));
     }
     if report.dry_run && !report.conflicts.is_empty() {
         line += &format!(
@@ -346,7 +369,10 @@ pub fn write_migrate_report(
         );
     }
     if report.deleted_from_source > 0 {
-        line += &format!(", {} deleted from source", report.deleted_from_source);
+        line += &format!(
+            ", {} deleted from source",
+            thousands(report.deleted_from_source)
+        );
     }
     if report.kept_in_source_changed > 0 {
         line += &format!(
@@ -389,6 +415,13 @@ mod tests {
         assert_eq!(safe("\u{202e}gpj.exe"), "\\u{202e}gpj.exe");
         assert_eq!(safe("\u{9b}31m"), "\\x9b31m");
         assert_eq!(safe("del\x7f"), "del\\x7f");
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

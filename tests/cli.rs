@@ -161,7 +161,7 @@ fn every_subcommand_on_every_backend() {
 
         let out = env.run(&["--store", &store, "delete", "2", "7"]);
         assert_eq!(out.code, Some(0));
-        assert_eq!(out.stdout, "deleted 2\n");
+        assert_eq!(out.stdout, "deleted token 2\n");
         assert!(out.stderr.contains("no token with id 7"), "{}", out.stderr);
 
         assert_eq!(
@@ -205,7 +205,7 @@ fn nothing_found_exits_3() {
         Some(3)
     );
     let out = env.run(&["--store", &store, "delete", "--user", "alice@example.com"]);
-    assert_eq!(out.stdout, "deleted 1\n");
+    assert_eq!(out.stdout, "deleted token 1\n");
 }
 
 #[test]

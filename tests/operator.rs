@@ -339,3 +339,75 @@ fn only_reads_of_the_default_store_may_find_nothing() {
         .fails(1);
     assert!(!err.contains("did you mean file:link.csv"), "{err}");
 }
+
+#[test]
+fn version_names_the_backends_and_quiet_silences_notices() {
+    let env = TestEnv::new();
+    let version = env.run(&["--version"]).ok();
+    assert!(
+        version.starts_with("tokenstore ") && version.contains("backends: memory, file, sqlite"),
+        "{version}"
+    );
+    let json: Value = serde_json::from_str(&env.run(&["version", "--json"]).ok()).unwrap();
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+    let backends = json["backends"].as_array().unwrap();
+    assert!(backends.iter().any(|b| b == "sqlite"));
+    assert_eq!(
+        backends.iter().any(|b| b == "mysql"),
+        cfg!(feature = "mysql")
+    );
+    let store = format!("file:{}", env.path("t.csv").display());
+    let run = env.run(&[
+        "--store",
+        &store,
+        "-q",
+        "save",
+        "--user",
+        "u",
+        "--access-token",
+        "a",
+    ]);
+    assert_eq!(run.stderr, "");
+    run.ok();
+}
+
+#[test]
+fn list_limits_sorts_and_purge_says_which_it_deleted() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    for (user, expiry) in [("carol", "3000"), ("alice", "1000"), ("bob", "2000")] {
+        env.run(&[
+            "--store",
+            &store,
+            "save",
+            "--user",
+            user,
+            "--access-token",
+            "a",
+            "--expiry-time",
+            expiry,
+        ])
+        .ok();
+    }
+    let users = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--store", store.as_str(), "list", "-o", "json"];
+        all.extend(args);
+        let out: Value = serde_json::from_str(&env.run(&all).ok()).unwrap();
+        out.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["user_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(users(&[]), ["carol", "alice", "bob"]);
+    assert_eq!(users(&["--limit", "2"]), ["carol", "alice"]);
+    assert_eq!(users(&["--sort", "user"]), ["alice", "bob", "carol"]);
+    assert_eq!(users(&["--sort", "expiry", "--limit", "1"]), ["alice"]);
+    let out = env.run(&["--store", &store, "purge", "--yes", "-v"]).ok();
+    assert_eq!(
+        out,
+        format!(
+            "deleted token 1\ndeleted token 2\ndeleted token 3\ndeleted 3 tokens from {store}\n"
+        )
+    );
+}

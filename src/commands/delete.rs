@@ -45,7 +45,7 @@ pub fn run(store: StoreArg<'_>, args: DeleteArgs) -> Result<Exit> {
     };
     let mut out = super::stdout();
     for id in &deleted {
-        crate::output::line(&mut out, &format!("deleted {id}"))?;
+        crate::output::line(&mut out, &format!("deleted token {id}"))?;
     }
     for message in &missing {
         crate::output::notice(&format!("{message} in {uri}"));

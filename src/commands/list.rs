@@ -4,9 +4,14 @@ use anyhow::{Context, Result};
 
 use super::{style, StoreArg};
 use crate::cli::ListArgs;
-use crate::ops::select::Filter;
+use crate::ops::select::{Filter, SortBy};
 use crate::output::TokenWriter;
 use crate::Exit;
+
+/// Stops a scan once `--limit` tokens are out.
+#[derive(Debug, thiserror::Error)]
+#[error("enough tokens")]
+struct Enough;
 
 pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
     let style = style(&args.output);
@@ -22,17 +27,43 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
             .expiring_within
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
     };
+    let limit = args.limit.unwrap_or(usize::MAX);
     let (uri, mut store) = store.open_existing(true)?;
     let mut out = super::stdout();
     let mut writer = TokenWriter::new(&mut out, style)?;
-    store
-        .scan_in_id_order(&mut |token| {
+    if args.sort == SortBy::Id {
+        // Streamed: stop reading once --limit tokens are out.
+        let mut shown = 0;
+        let scanned = store.scan_in_id_order(&mut |token| {
+            if shown == limit {
+                return Err(Enough.into());
+            }
             if filter.keeps(&token, now) {
                 writer.write(&token)?;
+                shown += 1;
             }
             Ok(())
-        })
-        .with_context(|| format!("cannot list {uri}"))?;
+        });
+        match scanned {
+            Err(e) if e.downcast_ref::<Enough>().is_some() => {}
+            other => other.with_context(|| format!("cannot list {uri}"))?,
+        }
+    } else {
+        // Other orders hold the matching tokens to sort them.
+        let mut kept = Vec::new();
+        store
+            .scan(&mut |token| {
+                if filter.keeps(&token, now) {
+                    kept.push(token);
+                }
+                Ok(())
+            })
+            .with_context(|| format!("cannot list {uri}"))?;
+        args.sort.sort(&mut kept);
+        for token in kept.iter().take(limit) {
+            writer.write(token)?;
+        }
+    }
     let shown = writer.finish()?;
     if shown == 0 && style.format == crate::output::Format::Table {
         crate::output::notice(&format!(

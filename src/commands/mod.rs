@@ -20,6 +20,7 @@ mod purge;
 mod save;
 
 pub fn run(cli: Cli) -> Result<Exit> {
+    crate::output::set_quiet(cli.quiet);
     let store = StoreArg {
         text: cli.store.as_deref(),
         from_env: cli.store_from_env,
@@ -33,6 +34,19 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Purge(args) => purge::run(store, args),
         Command::Migrate(args) => migrate::run(store, args),
         Command::Info(args) => info::run(store, args),
+        Command::Version(args) => {
+            let mut out = stdout();
+            if args.json {
+                let value = serde_json::json!({
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "backends": crate::cli::BACKENDS,
+                });
+                crate::output::line(&mut out, &value.to_string())?;
+            } else {
+                crate::output::line(&mut out, &format!("tokenstore {}", crate::cli::VERSION))?;
+            }
+            Ok(Exit::Success)
+        }
         Command::Completion(args) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             let mut out = stdout();

@@ -73,15 +73,29 @@ pub fn run(store: StoreArg<'_>, args: PurgeArgs) -> Result<Exit> {
         }
     }
 
-    let deleted = if selection != PurgeSelection::All {
-        store.delete_matching(&select).map(|gone| gone.len())
+    let mut out = super::stdout();
+    let deleted = if selection != PurgeSelection::All || args.verbose {
+        let gone = store
+            .delete_matching(&select)
+            .with_context(|| format!("cannot delete from {uri}"))?;
+        if args.verbose {
+            for token in &gone {
+                let id = token.id.as_deref().unwrap_or_default();
+                crate::output::line(&mut out, &format!("deleted token {id}"))?;
+            }
+        }
+        gone.len()
     } else {
-        store.delete_tokens()
-    }
-    .with_context(|| format!("cannot delete from {uri}"))?;
+        store
+            .delete_tokens()
+            .with_context(|| format!("cannot delete from {uri}"))?
+    };
     crate::output::line(
-        &mut super::stdout(),
-        &format!("deleted {deleted} {what} from {uri}"),
+        &mut out,
+        &format!(
+            "deleted {} {what} from {uri}",
+            crate::output::thousands(deleted)
+        ),
     )?;
     Ok(Exit::Success)
 }

@@ -36,6 +36,31 @@ impl Filter {
     }
 }
 
+/// The order `list` prints in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SortBy {
+    /// Numeric id order, streamed from the store
+    Id,
+    /// Soonest expiry first (no expiry time last)
+    Expiry,
+    /// User name, then id
+    User,
+}
+
+impl SortBy {
+    /// Orders tokens that had to be held to sort them.
+    pub fn sort(self, tokens: &mut [crate::token::Token]) {
+        use crate::token::compare_ids;
+        match self {
+            SortBy::Id => tokens.sort_by(|a, b| compare_ids(a.id.as_deref(), b.id.as_deref())),
+            SortBy::Expiry => tokens.sort_by_key(|t| (t.expiry_ms().is_none(), t.expiry_ms())),
+            SortBy::User => tokens.sort_by(|a, b| {
+                (&a.user_name, a.id.as_deref()).cmp(&(&b.user_name, b.id.as_deref()))
+            }),
+        }
+    }
+}
+
 /// What `purge` removes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PurgeSelection {

@@ -1238,3 +1238,50 @@ fn empty_strings_and_nulls_stay_as_the_sql_store_held_them() {
     let shown: Value = serde_json::from_str(&shown).unwrap();
     assert!(shown["grant_token"].is_null() && shown["client_id"].is_null());
 }
+
+/// The same, through the binary: the application's change is made by a
+/// trigger on the target (two tables of one SQLite file), so it lands
+/// after the copy and before --delete-source; that token stays.
+#[test]
+fn delete_source_keeps_what_changed_meanwhile_through_the_binary() {
+    let env = TestEnv::new();
+    let db = env.path("both.db");
+    let source = format!("sqlite:{}?table=src", db.display());
+    let target = format!("sqlite:{}?table=dst", db.display());
+    open(&source)
+        .put_tokens(&[
+            token(&[("id", "1"), ("user_name", "a"), ("access_token", "x")]),
+            token(&[("id", "2"), ("user_name", "b"), ("access_token", "y")]),
+        ])
+        .unwrap();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE dst (id varchar(10) NOT NULL, user_name varchar(255), \
+             client_id varchar(255), client_secret varchar(255), refresh_token varchar(255), \
+             access_token varchar(255), grant_token varchar(255), expiry_time varchar(20), \
+             redirect_url varchar(255), api_domain varchar(255), primary key (id)); \
+             CREATE TRIGGER app_refreshes_b AFTER INSERT ON dst WHEN NEW.user_name = 'b' BEGIN \
+             UPDATE src SET access_token = 'fresh' WHERE user_name = 'b'; END;",
+        )
+        .unwrap();
+    let out = env
+        .run(&[
+            "migrate",
+            "--from",
+            &source,
+            "--to",
+            &target,
+            "--delete-source",
+        ])
+        .ok();
+    assert!(out.contains("1 deleted from source"), "{out}");
+    assert!(
+        out.contains("1 kept in the source because the application changed them"),
+        "{out}"
+    );
+    let left = open(&source).get_tokens().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].access_token.as_ref().unwrap().expose(), "fresh");
+    assert_eq!(ids(&target), ["1", "2"]);
+}

@@ -411,3 +411,18 @@ fn list_limits_sorts_and_purge_says_which_it_deleted() {
         )
     );
 }
+
+/// Server errors in plain words, never Rust debug text.
+#[cfg(feature = "mysql")]
+#[test]
+fn mysql_connection_errors_are_plain_words() {
+    let env = TestEnv::new();
+    let err = env
+        .run(&["--store", "mysql://u:pw@127.0.0.1:1/db", "list"])
+        .fails(1);
+    assert!(err.contains("does not answer there"), "{err}");
+    assert!(
+        !err.contains("Error {") && !err.contains("DriverError"),
+        "{err}"
+    );
+}

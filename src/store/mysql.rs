@@ -142,8 +142,34 @@ fn token_from_row(mut row: mysql::Row) -> Result<Token> {
 /// errors are named by their column or key, and any other quoted text is
 /// cut out.
 fn backend_error(e: mysql::Error) -> anyhow::Error {
-    let mysql::Error::MySqlError(server) = &e else {
-        return StoreError::Backend(redact_quoted(&e.to_string())).into();
+    use mysql::DriverError;
+    let server = match &e {
+        mysql::Error::MySqlError(server) => server,
+        mysql::Error::DriverError(
+            DriverError::CouldNotConnect(_) | DriverError::ConnectTimeout,
+        ) => {
+            return StoreError::Backend(
+                "the server does not answer there (nothing listens on that host and port, or a \
+                 firewall drops the connection); check the host and port"
+                    .into(),
+            )
+            .into()
+        }
+        mysql::Error::DriverError(DriverError::Timeout) => {
+            return StoreError::Busy("the server did not answer in time".into()).into()
+        }
+        mysql::Error::IoError(io) => {
+            return StoreError::Backend(format!("the connection to the server failed: {io}")).into()
+        }
+        mysql::Error::CodecError(_) => {
+            return StoreError::Backend(
+                "the connection to the server failed (it closed the connection or sent \
+                 something that is not MySQL)"
+                    .into(),
+            )
+            .into()
+        }
+        _ => return StoreError::Backend(redact_quoted(&e.to_string())).into(),
     };
     let message = &server.message;
     let column = || name_after(message, "column ").unwrap_or_else(|| "?".into());

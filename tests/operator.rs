@@ -426,3 +426,30 @@ fn mysql_connection_errors_are_plain_words() {
         "{err}"
     );
 }
+
+/// Waiting for a locked SQLite store is not a silent hang on a terminal.
+#[test]
+fn a_locked_sqlite_store_says_it_waits() {
+    let env = TestEnv::new();
+    let db = env.path("t.db");
+    let store = format!("sqlite:{}", db.display());
+    env.save_user(&store, "a", "x");
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        holder.execute_batch("COMMIT").unwrap();
+    });
+    let (code, screen) = common::on_terminal(
+        &env,
+        &format!("--store {store} save --user-name b --access-token y"),
+        "",
+    );
+    release.join().unwrap();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("locked by another process; waiting"),
+        "{screen}"
+    );
+    assert!(screen.contains("created token 2"), "{screen}");
+}

@@ -113,6 +113,24 @@ fn remove_database_files(path: &Path) {
     }
 }
 
+/// SQLite's busy handler: wait for another writer (at most
+/// [`BUSY_TIMEOUT`]), saying so once on a terminal so a long wait is not a
+/// silent hang.
+fn wait_for_lock(attempt: i32) -> bool {
+    const PAUSE: Duration = Duration::from_millis(10);
+    if attempt == 0 && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        crate::output::notice(&format!(
+            "the database is locked by another process; waiting (at most {} s)…",
+            BUSY_TIMEOUT.as_secs()
+        ));
+    }
+    if PAUSE * attempt.max(0) as u32 >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(PAUSE);
+    true
+}
+
 fn token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
     let mut fields: [Option<String>; 10] = Default::default();
     for (i, slot) in fields.iter_mut().enumerate() {
@@ -159,7 +177,7 @@ impl SqliteConn {
                 })
             }
             .with_context(|| format!("cannot open {}", self.path.display()))?;
-            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.busy_handler(Some(wait_for_lock))?;
             self.opened = Stamp::of(&self.path);
             self.conn = Some(conn);
         }

@@ -151,7 +151,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find)
-            opts="-o -q -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
+            opts="-o -q -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --format --json --reveal --no-headers --fields --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +197,10 @@ _tokenstore() {
                     COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
                     return 0
                     ;;
+                --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -209,7 +213,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__find__subcmd__by__subcmd__id)
-            opts="-o -q -h --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
+            opts="-o -q -h --format --json --reveal --no-headers --fields --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +225,10 @@ _tokenstore() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -421,7 +429,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__list)
-            opts="-o -q -h --user-name --user --client-id --api-domain --expired --valid --state --expiring-within --limit --sort --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
+            opts="-o -q -h --user-name --user --client-id --api-domain --expired --valid --state --expiring-within --limit --sort --format --json --reveal --no-headers --fields --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -465,6 +473,10 @@ _tokenstore() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -517,7 +529,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__purge)
-            opts="-y -v -o -q -h --dead --expired --access-expired --dry-run --yes --verbose --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
+            opts="-y -v -o -q -h --dead --expired --access-expired --dry-run --yes --verbose --format --json --reveal --no-headers --fields --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,6 +541,10 @@ _tokenstore() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --store)
@@ -543,7 +559,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__save)
-            opts="-o -q -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --no-headers --safe-spreadsheet --store --quiet --help"
+            opts="-o -q -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --no-headers --fields --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,6 +627,10 @@ _tokenstore() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide json jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --store)

@@ -59,6 +59,7 @@ wide\t'The table with every column'
 json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l reveal -d 'Show secrets in full instead of masked'
@@ -78,6 +79,7 @@ wide\t'The table with every column'
 json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l reveal -d 'Show secrets in full instead of masked'
@@ -90,6 +92,7 @@ wide\t'The table with every column'
 json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l reveal -d 'Show secrets in full instead of masked'
@@ -113,6 +116,7 @@ wide\t'The table with every column'
 json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expired -d 'Only tokens whose access token expired (expiry time at or before now)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l valid -d 'Only tokens whose access token has not expired (or has no expiry time)'
@@ -132,6 +136,7 @@ wide\t'The table with every column'
 json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l expired -l dead -d 'Delete only dead tokens: access token expired and no refresh or grant token to get a new one (refreshable tokens are kept)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l access-expired -d 'Delete every token whose access token expired, refreshable ones included (their users must authorise the application again)'

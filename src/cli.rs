@@ -147,6 +147,10 @@ pub struct OutputArgs {
     /// No header line over tables (for scripts reading the tab-separated table)
     #[arg(long)]
     pub no_headers: bool,
+    /// Only these values, comma-separated, in store order: the ten field names
+    /// (id, user_name, …) and expired, expires_at, state
+    #[arg(long, value_name = "LIST", value_parser = parse_fields)]
+    pub fields: Option<crate::output::Selection>,
     /// With --format csv: prefix values that start with = + - @ (formulas to a
     /// spreadsheet) with '; the output is then no longer a store file
     #[arg(long)]
@@ -233,6 +237,10 @@ pub struct FindByIdArgs {
     pub id: String,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+fn parse_fields(text: &str) -> Result<crate::output::Selection, String> {
+    crate::output::Selection::parse(text)
 }
 
 /// An expiry time as milliseconds since the epoch, or RFC 3339.

@@ -7,6 +7,7 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use crate::field::Field;
+use crate::output::Selection;
 use crate::secret::looks_masked;
 use crate::token::Token;
 
@@ -17,6 +18,7 @@ pub struct TokenJson<'a> {
     token: &'a Token,
     reveal: bool,
     now_ms: i64,
+    selection: Selection,
 }
 
 impl<'a> TokenJson<'a> {
@@ -25,7 +27,14 @@ impl<'a> TokenJson<'a> {
             token,
             reveal,
             now_ms,
+            selection: Selection::ALL,
         }
+    }
+
+    /// Only the values `--fields` selected.
+    pub fn only(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
     }
 }
 
@@ -33,13 +42,20 @@ impl Serialize for TokenJson<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let token = self.token;
-        let mut map = serializer.serialize_map(Some(Field::ALL.len() + 3))?;
-        for field in Field::ALL {
+        let keep = self.selection;
+        let mut map = serializer.serialize_map(None)?;
+        for field in Field::ALL.into_iter().filter(|f| keep.field(*f)) {
             map.serialize_entry(field.name(), &token.shown(field, self.reveal))?;
         }
-        map.serialize_entry("expired", &token.is_expired_at(self.now_ms))?;
-        map.serialize_entry("expires_at", &token.expiry_ms().and_then(rfc3339))?;
-        map.serialize_entry("state", &token.state_at(self.now_ms))?;
+        if keep.derived("expired") {
+            map.serialize_entry("expired", &token.is_expired_at(self.now_ms))?;
+        }
+        if keep.derived("expires_at") {
+            map.serialize_entry("expires_at", &token.expiry_ms().and_then(rfc3339))?;
+        }
+        if keep.derived("state") {
+            map.serialize_entry("state", &token.state_at(self.now_ms))?;
+        }
         map.end()
     }
 }

@@ -47,6 +47,59 @@ pub struct Style {
     pub wide: bool,
     /// A header line over tables.
     pub headers: bool,
+    /// `--fields`: only these values, in store order.
+    pub selection: Selection,
+}
+
+/// The values output may show: the ten fields, then the derived ones.
+pub const DERIVED: [&str; 3] = ["expired", "expires_at", "state"];
+
+/// Which values `--fields` keeps (one bit each: the ten fields, then
+/// [`DERIVED`]); all of them without `--fields`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Selection(u16);
+
+impl Selection {
+    pub const ALL: Selection = Selection(u16::MAX);
+
+    /// `id,user_name,state`: names from [`Field::ALL`] and [`DERIVED`].
+    pub fn parse(list: &str) -> Result<Selection, String> {
+        let mut bits = 0u16;
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let bit = Field::ALL
+                .iter()
+                .position(|f| f.name() == name)
+                .or_else(|| DERIVED.iter().position(|d| *d == name).map(|i| 10 + i))
+                .ok_or_else(|| {
+                    format!(
+                        "no field `{name}`; fields are {}, {}",
+                        crate::field::FIELD_NAMES.join(", "),
+                        DERIVED.join(", ")
+                    )
+                })?;
+            bits |= 1 << bit;
+        }
+        if bits == 0 {
+            return Err("--fields needs at least one field name".into());
+        }
+        Ok(Selection(bits))
+    }
+
+    pub fn field(self, field: Field) -> bool {
+        self.0 & (1 << field.index()) != 0
+    }
+
+    /// Whether the derived value `name` (one of [`DERIVED`]) is kept.
+    pub fn derived(self, name: &str) -> bool {
+        DERIVED
+            .iter()
+            .position(|d| *d == name)
+            .is_some_and(|i| self.0 & (1 << (10 + i)) != 0)
+    }
+
+    pub fn is_all(self) -> bool {
+        self == Selection::ALL
+    }
 }
 
 impl Style {
@@ -62,8 +115,26 @@ impl Style {
             width: Some(80),
             wide: false,
             headers: true,
+            selection: Selection::ALL,
         }
     }
+}
+
+/// The selected derived values as text, in [`DERIVED`] order.
+fn derived_values(token: &Token, style: Style) -> [Option<Cow<'static, str>>; 3] {
+    let keep = |name| style.selection.derived(name);
+    [
+        keep("expired").then(|| Cow::Owned(token.is_expired_at(style.now_ms).to_string())),
+        keep("expires_at").then(|| {
+            Cow::Owned(
+                token
+                    .expiry_ms()
+                    .and_then(crate::json::rfc3339)
+                    .unwrap_or_default(),
+            )
+        }),
+        keep("state").then(|| Cow::Borrowed(token.state_at(style.now_ms).name())),
+    ]
 }
 
 /// A value starting with `=`, `+`, `-`, `@`, tab or CR is a formula to a
@@ -113,7 +184,16 @@ impl<'w> TokenWriter<'w> {
                 let mut csv = csv::WriterBuilder::new()
                     .terminator(csv::Terminator::Any(b'\n'))
                     .from_writer(out);
-                csv.write_record(Field::ALL.map(Field::new_file_label))?;
+                if style.selection.is_all() {
+                    csv.write_record(Field::ALL.map(Field::new_file_label))?;
+                } else {
+                    let names = Field::ALL
+                        .into_iter()
+                        .filter(|f| style.selection.field(*f))
+                        .map(Field::name)
+                        .chain(DERIVED.into_iter().filter(|d| style.selection.derived(d)));
+                    csv.write_record(names)?;
+                }
                 Sink::Csv { csv: Box::new(csv) }
             }
         };
@@ -133,25 +213,28 @@ impl<'w> TokenWriter<'w> {
                 out.write_all(sep.as_bytes())?;
                 serde_json::to_writer(
                     &mut **out,
-                    &TokenJson::new(token, style.reveal, style.now_ms),
+                    &TokenJson::new(token, style.reveal, style.now_ms).only(style.selection),
                 )?;
             }
             Sink::Jsonl { out } => {
                 serde_json::to_writer(
                     &mut **out,
-                    &TokenJson::new(token, style.reveal, style.now_ms),
+                    &TokenJson::new(token, style.reveal, style.now_ms).only(style.selection),
                 )?;
                 out.write_all(b"\n")?;
             }
             Sink::Csv { csv } => {
-                let fields = Field::ALL.map(|f| {
-                    let shown = token.shown(f, style.reveal).unwrap_or_default();
-                    if style.safe_spreadsheet {
-                        spreadsheet_safe(shown)
-                    } else {
-                        shown
-                    }
-                });
+                let mut fields: Vec<Cow<'_, str>> = Field::ALL
+                    .into_iter()
+                    .filter(|f| style.selection.field(*f))
+                    .map(|f| token.shown(f, style.reveal).unwrap_or_default())
+                    .collect();
+                if !style.selection.is_all() {
+                    fields.extend(derived_values(token, style).into_iter().flatten());
+                }
+                if style.safe_spreadsheet {
+                    fields = fields.into_iter().map(spreadsheet_safe).collect();
+                }
                 csv.write_record(fields.iter().map(|f| f.as_bytes()))?;
             }
         }
@@ -248,7 +331,7 @@ pub fn write_one(out: &mut dyn Write, token: &Token, style: Style) -> Result<()>
     if style.format == Format::Json {
         serde_json::to_writer_pretty(
             &mut *out,
-            &TokenJson::new(token, style.reveal, style.now_ms),
+            &TokenJson::new(token, style.reveal, style.now_ms).only(style.selection),
         )?;
         writeln!(out)?;
         out.flush()?;

@@ -453,3 +453,60 @@ fn a_locked_sqlite_store_says_it_waits() {
     );
     assert!(screen.contains("created token 2"), "{screen}");
 }
+
+#[test]
+fn fields_select_what_scripts_need() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    env.run(&[
+        "--store",
+        &store,
+        "save",
+        "--user",
+        "alice",
+        "--refresh-token",
+        "1000.rt.secret-value-0001",
+        "--expiry-time",
+        "1000",
+    ])
+    .ok();
+    let json: Value = serde_json::from_str(
+        &env.run(&[
+            "--store",
+            &store,
+            "list",
+            "-o",
+            "json",
+            "--fields",
+            "id,user_name,state",
+        ])
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{"id": "1", "user_name": "alice", "state": "refreshable"}])
+    );
+    let csv = env
+        .run(&[
+            "--store",
+            &store,
+            "list",
+            "-o",
+            "csv",
+            "--fields",
+            "user_name,refresh_token,expired",
+        ])
+        .ok();
+    assert_eq!(
+        csv,
+        "user_name,refresh_token,expired\nalice,1000…0001,true\n"
+    );
+    let tsv = env
+        .run(&["--store", &store, "list", "--fields", "id,state"])
+        .ok();
+    assert_eq!(tsv, "ID\tSTATE\n1\trefreshable\n");
+    let run = env.run(&["--store", &store, "list", "--fields", "id,nope"]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stderr.contains("no field `nope`"), "{}", run.stderr);
+}

@@ -159,6 +159,7 @@ pub(crate) fn style(output: &OutputArgs) -> Style {
             .map(usize::from),
         wide: output.format() == crate::output::Format::Wide,
         headers: !output.no_headers,
+        selection: output.fields.unwrap_or(crate::output::Selection::ALL),
     }
 }
 

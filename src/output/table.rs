@@ -188,6 +188,23 @@ impl<'w> TableSink<'w> {
 /// Which columns a table shows.
 fn columns(style: Style) -> Vec<Column> {
     let mut columns = Vec::new();
+    if !style.selection.is_all() {
+        let keep = style.selection;
+        for f in Field::ALL.into_iter().filter(|f| keep.field(*f)) {
+            columns.push(if f == Field::ExpiryTime {
+                Column::Expires
+            } else {
+                Column::Field(f)
+            });
+        }
+        if keep.derived("expires_at") && !keep.field(Field::ExpiryTime) {
+            columns.push(Column::Expires);
+        }
+        if keep.derived("state") {
+            columns.push(Column::State);
+        }
+        return columns;
+    }
     for f in Field::ALL {
         if f == Field::ExpiryTime {
             columns.extend([Column::Expires, Column::State]);

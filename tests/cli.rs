@@ -382,6 +382,37 @@ fn secrets_never_show_in(env: &TestEnv, store: &str) {
         let out = env.run_with_stdin(&args, stdin);
         seen += &(out.stdout + &out.stderr);
     }
+    // A broken file holding the secrets: every command's error about it.
+    let broken = env.path("broken.csv");
+    std::fs::write(
+        &broken,
+        format!(
+            "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n\
+             1,u,c,{},{},{},{},,,\n2,\"unclosed,{}\n",
+            SECRETS[0], SECRETS[1], SECRETS[2], SECRETS[3], SECRETS[1]
+        ),
+    )
+    .unwrap();
+    let broken = format!("file:{}", broken.display());
+    for args in [
+        vec!["--store", broken.as_str(), "list"],
+        vec!["--store", broken.as_str(), "info"],
+        vec!["--store", broken.as_str(), "delete", "1"],
+        vec![
+            "--store",
+            broken.as_str(),
+            "save",
+            "--user-name",
+            "z",
+            "--access-token",
+            "a",
+        ],
+        vec!["migrate", "--from", broken.as_str(), "--to", "memory:"],
+    ] {
+        let out = env.run(&args);
+        assert_ne!(out.code, Some(0), "{args:?}");
+        seen += &(out.stdout + &out.stderr);
+    }
     for args in [
         vec!["delete", "2", "99"],
         vec!["delete", "--user", "u"],

@@ -113,7 +113,8 @@ impl<'w> TableSink<'w> {
             self.style.reveal,
             sizes,
         ));
-        if !self.header_written {
+        // An empty table on a terminal is just "(no tokens)", no header.
+        if !self.header_written && !self.pending.is_empty() {
             self.header()?;
         }
         for (cells, red) in std::mem::take(&mut self.pending) {

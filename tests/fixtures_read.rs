@@ -160,7 +160,7 @@ mod mysql_dbstore {
         let table = common::unique_table("sdk");
         let dump = std::fs::read_to_string(fixture_path("python-sdk-dbstore.sql")).unwrap();
         let dump = dump.replace("`oauthtoken`", &format!("`{table}`"));
-        let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+        let mut conn = common::mysql_conn(&base);
         conn.query_drop(dump).unwrap();
         Some(format!("{base}?table={table}"))
     }

@@ -223,7 +223,7 @@ fn the_2x_dbstore_table_is_read_and_written_as_it_is() {
         .find(|l| l.starts_with("CREATE TABLE"))
         .unwrap()
         .replace("oauthtoken", &table);
-    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    let mut conn = common::mysql_conn(&base);
     conn.query_drop(create).unwrap();
     conn.exec_drop(
         format!("INSERT INTO {table} (id, user_mail, refresh_token) VALUES (?, ?, ?)"),

@@ -235,7 +235,7 @@ fn mysql_failures_are_one_clear_line_without_the_password() {
         .contains("cannot connect to MySQL at 127.0.0.1:1"));
     // A table with other columns.
     let table = common::unique_table("other");
-    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    let mut conn = common::mysql_conn(&base);
     mysql::prelude::Queryable::query_drop(
         &mut conn,
         format!("CREATE TABLE {table} (id varchar(10), name text)"),

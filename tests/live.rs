@@ -99,7 +99,7 @@ fn a_failed_first_write_into_mysql_creates_no_table() {
         .fails(1);
     assert!(err.contains("too long for column `user_name`"), "{err}");
     assert!(!err.contains("uuuuuuuu"), "the value leaked: {err}");
-    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    let mut conn = common::mysql_conn(&base);
     let tables: Vec<String> = conn
         .exec(
             "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME = ?",
@@ -203,7 +203,7 @@ fn a_unique_key_collision_deletes_nothing_and_shows_no_value() {
             .unwrap();
         let table = uri.rsplit('=').next().unwrap();
         let base = common::mysql_base_uri().unwrap();
-        let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+        let mut conn = common::mysql_conn(&base);
         conn.query_drop(format!(
             "CREATE UNIQUE INDEX rt_unique ON {table} (refresh_token)"
         ))
@@ -1007,7 +1007,7 @@ fn mysql_tables_that_cannot_hold_tokens_exactly_are_refused() {
         return;
     };
     let env = TestEnv::new();
-    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    let mut conn = common::mysql_conn(&base);
     let columns = "user_name varchar(255), client_id varchar(255), client_secret varchar(255), \
         refresh_token varchar(255), access_token varchar(255), grant_token varchar(255), \
         expiry_time varchar(20), redirect_url varchar(255), api_domain varchar(255)";
@@ -1127,7 +1127,7 @@ fn rows_read_inside_a_write_stay_as_read_until_commit() {
         let mut tx = store.begin_write().unwrap();
         assert!(tx.get(&["5".into()]).unwrap().is_empty());
         let base = common::mysql_base_uri().unwrap();
-        let mut app = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+        let mut app = common::mysql_conn(&base);
         app.query_drop("SET SESSION innodb_lock_wait_timeout = 1")
             .unwrap();
         let blocked = app.query_drop(format!(
@@ -1225,7 +1225,7 @@ fn empty_strings_and_nulls_stay_as_the_sql_store_held_them() {
         assert_eq!(nulls(&env.path("e3.db")), (0, 1));
         let table = uri.rsplit('=').next().unwrap();
         let base = common::mysql_base_uri().unwrap();
-        let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+        let mut conn = common::mysql_conn(&base);
         let row: Option<(i64, i64)> = conn
             .query_first(format!(
                 "SELECT grant_token IS NULL, client_id IS NULL FROM {table} WHERE id = '1'"

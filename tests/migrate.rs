@@ -309,7 +309,7 @@ fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
     if let Some(mysql) = mysql {
         // The table did not exist before, so it does not exist after.
         let (base, table) = mysql.split_once("?table=").unwrap();
-        let mut conn = mysql::Conn::new(mysql::Opts::from_url(base).unwrap()).unwrap();
+        let mut conn = common::mysql_conn(base);
         let found: Vec<String> = mysql::prelude::Queryable::exec(
             &mut conn,
             "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME = ?",
@@ -343,7 +343,7 @@ fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
     open(&from).put_tokens(&tokens).unwrap();
     put_one(&target, "999999", "kept", "k");
     let (base, table) = target.split_once("?table=").unwrap();
-    let mut admin = mysql::Conn::new(mysql::Opts::from_url(base).unwrap()).unwrap();
+    let mut admin = common::mysql_conn(base);
 
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"))
         .args([
@@ -396,7 +396,7 @@ fn a_dry_run_into_mysql_changes_no_schema() {
     let env = TestEnv::new();
     let from = format!("file:{}", env.path("from.csv").display());
     put_one(&from, "1", "u", "a");
-    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&base).unwrap()).unwrap();
+    let mut conn = common::mysql_conn(&base);
     let schema = |conn: &mut mysql::Conn, table: &str| -> (usize, usize) {
         let tables: Vec<String> = conn
             .exec(

@@ -319,7 +319,10 @@ fn ids_and_revealed_secrets_are_never_cut_and_empty_pipes_are_empty() {
     // On a terminal, an empty table says so, with no header over nothing.
     let screen = list_on_terminal(&env, &empty, 80, "");
     assert!(screen.contains("(no tokens)"), "{screen}");
-    assert!(!screen.contains("USER") && !screen.contains('─'), "{screen}");
+    assert!(
+        !screen.contains("USER") && !screen.contains('─'),
+        "{screen}"
+    );
 }
 
 /// Only reads may find the default store not there yet; a migrate, purge

@@ -118,10 +118,7 @@ fn near_name(uri: &StoreUri) -> Option<String> {
         _ => return None,
     };
     let name = path.file_name()?.to_string_lossy().into_owned();
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
+    let folder = crate::store::fsutil::folder_of(path);
     let mut best: Option<(usize, String)> = None;
     for entry in std::fs::read_dir(&folder).ok()?.flatten() {
         let other = entry.file_name().to_string_lossy().into_owned();

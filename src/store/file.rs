@@ -406,10 +406,7 @@ impl TokenStore for FileStore {
 
     fn identity(&mut self) -> Result<Option<String>> {
         let path = fsutil::resolve_store_path(&self.path)?;
-        Ok(Some(match Stamp::of(&path).identity() {
-            Some(inode) => format!("file {inode}"),
-            None => format!("file {}", absolute(&path).display()),
-        }))
+        Ok(Some(fsutil::file_identity(&path)))
     }
 
     fn describe(&mut self) -> Result<Details> {

@@ -87,11 +87,7 @@ fn refuse_planted_link(link: &Path, meta: &fs::Metadata) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let parent = match link.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let Ok(folder) = fs::metadata(parent) else {
+        let Ok(folder) = fs::metadata(folder_of(link)) else {
             return Ok(());
         };
         let sticky_world_writable = folder.mode() & 0o1002 == 0o1002;
@@ -340,6 +336,22 @@ pub fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
+/// Makes a new name in the folder durable (after a rename or link).
+pub fn sync_folder_of(path: &Path) {
+    if let Ok(d) = File::open(folder_of(path)) {
+        let _ = d.sync_all();
+    }
+}
+
+/// What identifies a store file for "the same store by another name":
+/// device and inode, or the absolute path of a file not there yet.
+pub fn file_identity(path: &Path) -> String {
+    match Stamp::of(path).identity() {
+        Some(inode) => format!("file {inode}"),
+        None => format!("file {}", super::absolute(path).display()),
+    }
+}
+
 /// The prefix of the temporary files made for one store, so the next
 /// writer of that store (and only of that store) can tell them apart.
 fn temp_prefix(path: &Path) -> String {
@@ -443,10 +455,7 @@ pub fn replace_file(
     }
     cleanup::unregister(&temp);
     written?;
-    // Make the rename itself durable.
-    if let Ok(d) = File::open(folder_of(path)) {
-        let _ = d.sync_all();
-    }
+    sync_folder_of(path);
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use crate::uri::StoreUri;
 
 pub mod error;
 pub mod file;
-mod fsutil;
+pub(crate) mod fsutil;
 pub mod memory;
 #[cfg(feature = "mysql")]
 pub mod mysql;

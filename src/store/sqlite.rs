@@ -228,11 +228,7 @@ impl SqliteConn {
                 let NewFile { temp, mut folders } = new;
                 remove_database_files(&temp);
                 folders.keep();
-                if let Some(dir) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    if let Ok(d) = std::fs::File::open(dir) {
-                        let _ = d.sync_all();
-                    }
-                }
+                fsutil::sync_folder_of(&self.path);
                 Ok(())
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -411,9 +407,6 @@ impl SqlConn for SqliteConn {
             return Ok(format!("sqlite in-memory {:p} table {table}", self));
         }
         let path = fsutil::resolve_store_path(&self.path)?;
-        Ok(match Stamp::of(&path).identity() {
-            Some(inode) => format!("file {inode} table {table}"),
-            None => format!("file {} table {table}", absolute(&path).display()),
-        })
+        Ok(format!("{} table {table}", fsutil::file_identity(&path)))
     }
 }

@@ -166,6 +166,12 @@ pub fn mysql_base_uri() -> Option<String> {
     );
 }
 
+/// A connection of its own to the test server, for setting up tables.
+#[cfg(feature = "mysql")]
+pub fn mysql_conn(base: &str) -> mysql::Conn {
+    mysql::Conn::new(mysql::Opts::from_url(base).unwrap()).unwrap()
+}
+
 /// A table name no other test uses.
 pub fn unique_table(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);

@@ -1158,7 +1158,8 @@ fn a_symlink_planted_in_a_shared_folder_is_not_followed() {
     let link = shared.join("tokens.csv");
     std::os::unix::fs::symlink(&victim, &link).unwrap();
     if std::os::unix::fs::lchown(&link, Some(4321), Some(4321)).is_err() {
-        return; // only root can make a link another user owns
+        common::cannot_run_here("only root can make a link another user owns");
+        return;
     }
     let err = env
         .run(&[
@@ -1284,4 +1285,43 @@ fn delete_source_keeps_what_changed_meanwhile_through_the_binary() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].access_token.as_ref().unwrap().expose(), "fresh");
     assert_eq!(ids(&target), ["1", "2"]);
+}
+
+/// The application rewrites the file after tokenstore read it and before
+/// the rename: the write is refused (`Changed`, so a save runs again) and
+/// the application's file is left exactly as it wrote it.
+#[test]
+fn a_file_changed_under_a_write_is_never_overwritten() {
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let uri = format!("file:{}", path.display());
+    env.save_user(&uri, "a", "x");
+    let mut store = open(&uri);
+    let mut tx = store.begin_write().unwrap();
+    tx.insert(&[token(&[
+        ("id", "9"),
+        ("user_name", "ours"),
+        ("access_token", "o"),
+    ])])
+    .unwrap();
+    // The "SDK": truncate and write its own view of the store.
+    let app = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n\
+               1,a,,,,x,,,,\n2,app,,,,y,,,,\n";
+    std::fs::write(&path, app).unwrap();
+    let err = tx.commit().unwrap_err();
+    assert!(
+        format!("{err:#}").contains("changed while tokenstore was writing it"),
+        "{err:#}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), app);
+    drop(store);
+    // A save run now sees the application's token and keeps it.
+    env.save_user(&uri, "b", "z");
+    let users: Vec<String> = open(&uri)
+        .get_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.user_name.unwrap())
+        .collect();
+    assert_eq!(users, ["a", "app", "b"]);
 }

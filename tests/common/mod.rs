@@ -146,6 +146,13 @@ pub fn token(pairs: &[(&str, &str)]) -> Token {
     Token::from_fields(fields)
 }
 
+/// A test that cannot run on this system: fails in CI (where it must run),
+/// says so and skips elsewhere.
+pub fn cannot_run_here(why: &str) {
+    assert!(std::env::var_os("CI").is_none(), "cannot run in CI: {why}");
+    eprintln!("SKIPPED: {why}");
+}
+
 /// The MySQL server of `scripts/test.sh`. Its tests fail, never skip, when
 /// it is missing, unless TOKENSTORE_SKIP_MYSQL=1 is set outside CI.
 pub fn mysql_base_uri() -> Option<String> {

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# The whole test suite, MariaDB included, on a fresh Debian machine.
+# The whole test suite, MariaDB and PostgreSQL included, on a fresh Debian
+# machine.
 #
-# Installs Debian's mariadb-server when it is missing, starts a private
-# server (see scripts/mariadb.sh), runs `cargo test` against it, and stops
-# the server again, also when the tests fail. Extra arguments go to
-# `cargo test`. If the server cannot start, the run fails: MySQL tests are
-# never skipped here. Without arguments it then runs the CLI tests of the
+# Installs Debian's mariadb-server and postgresql when they are missing,
+# starts a private server of each (see scripts/mariadb.sh and
+# scripts/postgres.sh), runs `cargo test` against them, and stops both
+# again, also when the tests fail. Extra arguments go to `cargo test`. If a
+# server cannot start, the run fails: MySQL and PostgreSQL tests are never
+# skipped here. Without arguments it then runs the CLI tests of the
 # build without MySQL and scripts/interop.sh (the real SDKs, installed once
 # from PyPI and npm into ~/.cache/tokenstore-interop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/mariadb.sh
+source scripts/postgres.sh
+trap 'stop_mariadb; stop_postgres' EXIT
 start_mariadb
+trap 'stop_mariadb; stop_postgres' EXIT
+start_postgres
 echo "== cargo test"
 cargo test "$@"
 if [ $# -eq 0 ]; then

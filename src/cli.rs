@@ -3,12 +3,22 @@
 use clap::{Args, Parser, Subcommand};
 
 /// The version, with the store backends this build has.
-#[cfg(feature = "mysql")]
+#[cfg(all(feature = "mysql", feature = "postgres"))]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (backends: memory, file, sqlite, mysql, postgres)"
+);
+#[cfg(all(feature = "mysql", not(feature = "postgres")))]
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (backends: memory, file, sqlite, mysql)"
 );
-#[cfg(not(feature = "mysql"))]
+#[cfg(all(not(feature = "mysql"), feature = "postgres"))]
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (backends: memory, file, sqlite, postgres)"
+);
+#[cfg(not(any(feature = "mysql", feature = "postgres")))]
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (backends: memory, file, sqlite)"
@@ -21,6 +31,16 @@ pub const BACKENDS: &[&str] = &[
     "sqlite",
     #[cfg(feature = "mysql")]
     "mysql",
+    #[cfg(feature = "postgres")]
+    "postgres",
+];
+
+/// The database server URIs this build accepts, for messages.
+pub const SERVER_FORMS: &[&str] = &[
+    #[cfg(feature = "mysql")]
+    "mysql://USER[:PASS]@HOST[:PORT]/DB[?table=NAME&ssl-mode=MODE&ssl-ca=PATH]",
+    #[cfg(feature = "postgres")]
+    "postgres://USER[:PASS]@HOST[:PORT]/DB[?table=NAME&schema=NAME&sslmode=MODE&sslrootcert=PATH]",
 ];
 
 #[derive(Parser, Debug)]
@@ -30,8 +50,12 @@ pub const BACKENDS: &[&str] = &[
     about = "Inspect, clean up and migrate the OAuth token stores of the Zoho CRM SDKs",
     long_about = "Inspect, clean up and migrate the OAuth token stores of the Zoho CRM SDKs.\n\n\
         Store URIs: memory:, file:PATH (the SDK FileStore CSV), sqlite:PATH[?table=NAME] \
-        (the CustomStoreSQLite schema) and mysql://USER[:PASS]@HOST[:PORT]/DB[?table=NAME] \
-        (the SDK DBStore table). The default store is a SQLite file in the user's data folder.",
+        (the CustomStoreSQLite schema), mysql://USER[:PASS]@HOST[:PORT]/DB[?OPTIONS] \
+        (the SDK DBStore table) and postgres://USER[:PASS]@HOST[:PORT]/DB[?OPTIONS] (the same \
+        table on PostgreSQL). Server options: table=NAME, schema=NAME (PostgreSQL), \
+        ssl-mode=MODE and ssl-ca=PATH (MySQL), sslmode=MODE and sslrootcert=PATH (PostgreSQL); \
+        MODE is disabled, preferred, required, verify-ca or verify-full. The default store is a \
+        SQLite file in the user's data folder.",
     after_help = "Examples:\n  tokenstore --store file:tokens.csv list\n  \
         tokenstore --store sqlite:zohooauth.db find --user-name alice@example.com --json\n  \
         tokenstore migrate --from file:tokens.csv --to sqlite:zohooauth.db\n\n\

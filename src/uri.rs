@@ -10,10 +10,12 @@ use crate::secret::Secret;
 pub const DEFAULT_TABLE: &str = "oauthtoken";
 pub const DEFAULT_MYSQL_DATABASE: &str = "zohooauth";
 pub const DEFAULT_MYSQL_PORT: u16 = 3306;
+pub const DEFAULT_POSTGRES_PORT: u16 = 5432;
 
 /// The forms a store URI may take, for error messages.
-pub const ACCEPTED_FORMS: &str = "memory:, file:PATH, sqlite:PATH[?table=NAME] or \
-     mysql://USER[:PASS]@HOST[:PORT]/DB[?table=NAME]";
+pub const ACCEPTED_FORMS: &str = "memory:, file:PATH, sqlite:PATH[?table=NAME], \
+     mysql://USER[:PASS]@HOST[:PORT]/DB[?table=NAME&ssl-mode=MODE&ssl-ca=PATH] or \
+     postgres://USER[:PASS]@HOST[:PORT]/DB[?table=NAME&schema=NAME&sslmode=MODE&sslrootcert=PATH]";
 
 /// A parsed `--store` URI.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +30,8 @@ pub enum StoreUri {
         path: PathBuf,
         table: String,
     },
-    Mysql(ServerUri),
+    /// A table on a database server (MySQL/MariaDB or PostgreSQL).
+    Server(ServerUri),
 }
 
 /// The layouts of the SDK FileStore families, for a new file
@@ -72,22 +75,106 @@ impl Flavor {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Mysql,
+    Postgres,
 }
 
 impl Engine {
-    /// The scheme a URI of this engine is printed with.
+    /// The scheme a URI of this engine is printed with (also the backend's
+    /// name in messages and `version`).
     pub fn scheme(self) -> &'static str {
         match self {
             Engine::Mysql => "mysql",
+            Engine::Postgres => "postgres",
         }
     }
 
-    /// The environment variable that may hold the password.
-    pub fn password_variable(self) -> &'static str {
+    /// The environment variables that may hold the password, first first.
+    pub fn password_variables(self) -> &'static [&'static str] {
         match self {
-            Engine::Mysql => "TOKENSTORE_MYSQL_PASSWORD",
+            Engine::Mysql => &["TOKENSTORE_MYSQL_PASSWORD"],
+            Engine::Postgres => &["TOKENSTORE_PG_PASSWORD", "PGPASSWORD"],
         }
     }
+
+    fn default_port(self) -> u16 {
+        match self {
+            Engine::Mysql => DEFAULT_MYSQL_PORT,
+            Engine::Postgres => DEFAULT_POSTGRES_PORT,
+        }
+    }
+
+    /// The URI options naming the TLS mode and the CA file.
+    fn tls_options(self) -> (&'static str, &'static str) {
+        match self {
+            Engine::Mysql => ("ssl-mode", "ssl-ca"),
+            Engine::Postgres => ("sslmode", "sslrootcert"),
+        }
+    }
+}
+
+/// Whether (and how strictly) a server connection uses TLS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain TCP.
+    Disabled,
+    /// TLS when the server offers it, without checking its certificate;
+    /// plain TCP otherwise.
+    Preferred,
+    /// TLS or no connection; the certificate is not checked.
+    Required,
+    /// TLS with a certificate signed by a trusted CA (any host name).
+    VerifyCa,
+    /// TLS with a trusted certificate for the host name connected to.
+    VerifyFull,
+}
+
+impl TlsMode {
+    pub const NAMES: &'static str = "disabled, preferred, required, verify-ca or verify-full";
+
+    /// MySQL's names and libpq's (`disable`, `prefer`, `require`) alike.
+    pub fn parse(name: &str) -> Option<TlsMode> {
+        Some(match name.to_ascii_lowercase().replace('_', "-").as_str() {
+            "disabled" | "disable" => TlsMode::Disabled,
+            "preferred" | "prefer" => TlsMode::Preferred,
+            "required" | "require" => TlsMode::Required,
+            "verify-ca" => TlsMode::VerifyCa,
+            "verify-full" | "verify-identity" => TlsMode::VerifyFull,
+            _ => return None,
+        })
+    }
+
+    /// The name in the engine's own spelling.
+    pub fn name(self, engine: Engine) -> &'static str {
+        match (self, engine) {
+            (TlsMode::Disabled, Engine::Mysql) => "disabled",
+            (TlsMode::Disabled, Engine::Postgres) => "disable",
+            (TlsMode::Preferred, Engine::Mysql) => "preferred",
+            (TlsMode::Preferred, Engine::Postgres) => "prefer",
+            (TlsMode::Required, Engine::Mysql) => "required",
+            (TlsMode::Required, Engine::Postgres) => "require",
+            (TlsMode::VerifyCa, _) => "verify-ca",
+            (TlsMode::VerifyFull, _) => "verify-full",
+        }
+    }
+
+    /// The mode of a URI that names none: `preferred` for a server on
+    /// another machine, plain TCP for one on this machine (loopback
+    /// traffic never leaves it).
+    pub fn default_for(host: &str) -> TlsMode {
+        if is_loopback(host) {
+            TlsMode::Disabled
+        } else {
+            TlsMode::Preferred
+        }
+    }
+}
+
+/// `localhost`, `127.0.0.0/8` and `::1`.
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A table on a database server: one shape for every server URI, so
@@ -101,21 +188,101 @@ pub struct ServerUri {
     pub port: u16,
     pub database: String,
     pub table: String,
+    /// PostgreSQL's schema (`?schema=NAME`); `None`: the server's default
+    /// (the first schema of the user's `search_path`, usually `public`).
+    pub schema: Option<String>,
+    /// `?ssl-mode=` / `?sslmode=`; `None`: [`TlsMode::default_for`] the host.
+    pub tls: Option<TlsMode>,
+    /// `?ssl-ca=` / `?sslrootcert=`: the CA certificates (PEM) to trust
+    /// instead of the system's.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl ServerUri {
     /// The password: from the URI, or (when the URI has none, or an empty
-    /// one) from the engine's environment variable.
+    /// one) from the engine's environment variables, and for PostgreSQL
+    /// from the password file (`PGPASSFILE`, `~/.pgpass`).
     pub fn password(&self) -> Option<Secret> {
         self.password
             .clone()
             .filter(|p| !p.expose().is_empty())
             .or_else(|| {
-                std::env::var(self.engine.password_variable())
-                    .ok()
+                self.engine
+                    .password_variables()
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|p| !p.is_empty()))
                     .map(Secret::new)
             })
+            .or_else(|| match self.engine {
+                Engine::Postgres => self.pgpass_password(),
+                Engine::Mysql => None,
+            })
     }
+
+    /// The TLS mode in force: the URI's, or the default for its host.
+    pub fn tls_mode(&self) -> TlsMode {
+        self.tls.unwrap_or_else(|| TlsMode::default_for(&self.host))
+    }
+
+    /// The password of the first matching line of libpq's password file
+    /// (`host:port:database:user:password`, `*` matches anything, `\`
+    /// escapes `:` and `\\`). Like libpq, a file that group or others can
+    /// read is ignored.
+    fn pgpass_password(&self) -> Option<Secret> {
+        let path = match std::env::var_os("PGPASSFILE") {
+            Some(p) => PathBuf::from(p),
+            None => dirs::home_dir()?.join(".pgpass"),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(&path).ok()?;
+            if !meta.is_file() || meta.permissions().mode() & 0o077 != 0 {
+                return None;
+            }
+        }
+        let text = std::fs::read_to_string(&path).ok()?;
+        pgpass_lookup(
+            &text,
+            [
+                self.host.as_str(),
+                &self.port.to_string(),
+                &self.database,
+                &self.user,
+            ],
+        )
+        .map(Secret::new)
+    }
+}
+
+/// The password for (host, port, database, user) in a `.pgpass` text.
+pub(crate) fn pgpass_lookup(text: &str, wanted: [&str; 4]) -> Option<String> {
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => field.extend(chars.next()),
+                ':' if fields.len() < 4 => fields.push(std::mem::take(&mut field)),
+                c => field.push(c),
+            }
+        }
+        if fields.len() != 4 {
+            continue;
+        }
+        let matches = fields
+            .iter()
+            .zip(wanted)
+            .all(|(pattern, value)| pattern == "*" || pattern == value);
+        if matches {
+            return Some(field);
+        }
+    }
+    None
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -216,7 +383,8 @@ fn valid_table(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-/// Splits `?table=NAME` off the end of a URI body; no other option exists.
+/// Splits `?table=NAME` off the end of a `sqlite:` body; no other option
+/// exists.
 fn split_table<'a>(uri: &str, body: &'a str) -> Result<(&'a str, String), UriError> {
     let Some((before, query)) = body.rsplit_once('?') else {
         return Ok((body, DEFAULT_TABLE.to_string()));
@@ -298,7 +466,10 @@ impl StoreUri {
                     table,
                 })
             }
-            "mysql" | "mariadb" => parse_mysql(uri, body).map(StoreUri::Mysql),
+            "mysql" | "mariadb" => parse_server(uri, body, Engine::Mysql).map(StoreUri::Server),
+            "postgres" | "postgresql" => {
+                parse_server(uri, body, Engine::Postgres).map(StoreUri::Server)
+            }
             _ => Err(UriError::new(uri, unknown_scheme(scheme))),
         }
     }
@@ -319,7 +490,7 @@ impl StoreUri {
             StoreUri::Memory => "memory",
             StoreUri::File { .. } => "file",
             StoreUri::Sqlite { .. } => "sqlite",
-            StoreUri::Mysql(_) => "mysql",
+            StoreUri::Server(s) => s.engine.scheme(),
         }
     }
 }
@@ -339,7 +510,15 @@ fn expand_home(body: &str) -> String {
 
 /// An unknown scheme, with the accepted one it was probably meant to be.
 fn unknown_scheme(scheme: &str) -> String {
-    let known = ["memory", "file", "sqlite", "mysql", "mariadb"];
+    let known = [
+        "memory",
+        "file",
+        "sqlite",
+        "mysql",
+        "mariadb",
+        "postgres",
+        "postgresql",
+    ];
     let close = known
         .iter()
         .find(|k| edit_distance(&scheme.to_ascii_lowercase(), k) <= 2);
@@ -365,14 +544,80 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn parse_mysql(uri: &str, body: &str) -> Result<ServerUri, UriError> {
-    let Some(rest) = body.strip_prefix("//") else {
-        return Err(UriError::new(uri, "mysql: must be followed by //"));
+/// The options after `?` of a server URI.
+struct ServerOptions {
+    table: String,
+    schema: Option<String>,
+    tls: Option<TlsMode>,
+    ca_file: Option<PathBuf>,
+}
+
+fn server_options(uri: &str, engine: Engine, query: &str) -> Result<ServerOptions, UriError> {
+    let scheme = engine.scheme();
+    let (mode_option, ca_option) = engine.tls_options();
+    let mut options = ServerOptions {
+        table: DEFAULT_TABLE.to_string(),
+        schema: None,
+        tls: None,
+        ca_file: None,
     };
-    let (rest, table) = split_table(uri, rest)?;
+    // PostgreSQL cuts longer names to 63 bytes, so a longer one would
+    // name another table than the one tokenstore looks for.
+    let max = match engine {
+        Engine::Mysql => 64,
+        Engine::Postgres => 63,
+    };
+    let name = |value: &str, what: &str| -> Result<String, UriError> {
+        if valid_table(value) && value.len() <= max {
+            Ok(value.to_string())
+        } else {
+            Err(UriError::new(
+                uri,
+                format!("a {what} name may hold only letters, digits and `_` (at most {max})"),
+            ))
+        }
+    };
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "table" => options.table = name(value, "table")?,
+            "schema" if engine == Engine::Postgres => options.schema = Some(name(value, "schema")?),
+            k if k == mode_option => {
+                options.tls = Some(TlsMode::parse(value).ok_or_else(|| {
+                    UriError::new(
+                        uri,
+                        format!("unknown {mode_option} `{value}`; use {}", TlsMode::NAMES),
+                    )
+                })?)
+            }
+            k if k == ca_option && !value.is_empty() => {
+                options.ca_file = Some(PathBuf::from(expand_home(&decode(uri, value, ca_option)?)))
+            }
+            "ssl-mode" | "sslmode" | "ssl-ca" | "sslrootcert" => {
+                return Err(UriError::new(
+                    uri,
+                    format!("{scheme}: spells its TLS options `{mode_option}` and `{ca_option}`"),
+                ))
+            }
+            _ => return Err(UriError::new(uri, format!("unknown option `{pair}`"))),
+        }
+    }
+    Ok(options)
+}
+
+fn parse_server(uri: &str, body: &str, engine: Engine) -> Result<ServerUri, UriError> {
+    let scheme = engine.scheme();
+    let Some(rest) = body.strip_prefix("//") else {
+        return Err(UriError::new(
+            uri,
+            format!("{scheme}: must be followed by //"),
+        ));
+    };
+    let (rest, query) = rest.rsplit_once('?').unwrap_or((rest, ""));
+    let options = server_options(uri, engine, query)?;
     let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
     let Some((credentials, host_port)) = authority.rsplit_once('@') else {
-        return Err(UriError::new(uri, "mysql: needs USER@HOST"));
+        return Err(UriError::new(uri, format!("{scheme}: needs USER@HOST")));
     };
     let (user, password) = match credentials.split_once(':') {
         Some((user, pass)) => (user, Some(pass)),
@@ -380,13 +625,13 @@ fn parse_mysql(uri: &str, body: &str) -> Result<ServerUri, UriError> {
     };
     let user = decode(uri, user, "user")?;
     if user.is_empty() {
-        return Err(UriError::new(uri, "mysql: needs a user name"));
+        return Err(UriError::new(uri, format!("{scheme}: needs a user name")));
     }
     let password = password
         .map(|p| decode(uri, p, "password"))
         .transpose()?
         .map(Secret::new);
-    let (host, port) = split_host_port(uri, host_port)?;
+    let (host, port) = split_host_port(uri, host_port, engine)?;
     let database = match decode(uri, database, "database")? {
         db if db.is_empty() => DEFAULT_MYSQL_DATABASE.to_string(),
         db if valid_table(&db) => db,
@@ -398,17 +643,20 @@ fn parse_mysql(uri: &str, body: &str) -> Result<ServerUri, UriError> {
         }
     };
     Ok(ServerUri {
-        engine: Engine::Mysql,
+        engine,
         user,
         password,
         host,
         port,
         database,
-        table,
+        table: options.table,
+        schema: options.schema,
+        tls: options.tls,
+        ca_file: options.ca_file,
     })
 }
 
-fn split_host_port(uri: &str, host_port: &str) -> Result<(String, u16), UriError> {
+fn split_host_port(uri: &str, host_port: &str, engine: Engine) -> Result<(String, u16), UriError> {
     let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
         let (host, after) = v6
             .split_once(']')
@@ -421,10 +669,13 @@ fn split_host_port(uri: &str, host_port: &str) -> Result<(String, u16), UriError
         }
     };
     if host.is_empty() {
-        return Err(UriError::new(uri, "mysql: needs a host"));
+        return Err(UriError::new(
+            uri,
+            format!("{}: needs a host", engine.scheme()),
+        ));
     }
     let port = match port {
-        None => DEFAULT_MYSQL_PORT,
+        None => engine.default_port(),
         Some(p) => p
             .parse::<u16>()
             .ok()
@@ -465,7 +716,7 @@ impl fmt::Display for StoreUri {
                     write!(f, "sqlite:{path}{}", table_suffix(table))
                 }
             }
-            StoreUri::Mysql(m) => {
+            StoreUri::Server(m) => {
                 let password = if m.password.is_some() { ":***" } else { "" };
                 let host = if m.host.contains(':') {
                     format!("[{}]", m.host)
@@ -474,13 +725,39 @@ impl fmt::Display for StoreUri {
                 };
                 write!(
                     f,
-                    "{}://{}{password}@{host}:{}/{}{}",
+                    "{}://{}{password}@{host}:{}/{}",
                     m.engine.scheme(),
                     m.user,
                     m.port,
                     m.database,
-                    table_suffix(&m.table)
-                )
+                )?;
+                let (mode_option, ca_option) = m.engine.tls_options();
+                let mut options = Vec::new();
+                if m.table != DEFAULT_TABLE {
+                    options.push(format!("table={}", m.table));
+                }
+                if let Some(schema) = &m.schema {
+                    options.push(format!("schema={schema}"));
+                }
+                if let Some(mode) = m.tls {
+                    options.push(format!("{mode_option}={}", mode.name(m.engine)));
+                }
+                if let Some(ca) = &m.ca_file {
+                    const SPECIAL: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+                        .add(b'%')
+                        .add(b'&')
+                        .add(b'?')
+                        .add(b'#');
+                    let path = ca.to_string_lossy();
+                    options.push(format!(
+                        "{ca_option}={}",
+                        percent_encoding::utf8_percent_encode(&path, SPECIAL)
+                    ));
+                }
+                if !options.is_empty() {
+                    write!(f, "?{}", options.join("&"))?;
+                }
+                Ok(())
             }
         }
     }
@@ -498,15 +775,42 @@ mod tests {
         db: &str,
         table: &str,
     ) -> StoreUri {
-        StoreUri::Mysql(ServerUri {
-            engine: Engine::Mysql,
+        server(Engine::Mysql, user, pass, host, port, db, table)
+    }
+
+    fn server(
+        engine: Engine,
+        user: &str,
+        pass: Option<&str>,
+        host: &str,
+        port: u16,
+        db: &str,
+        table: &str,
+    ) -> StoreUri {
+        StoreUri::Server(ServerUri {
+            engine,
             user: user.into(),
             password: pass.map(Secret::new),
             host: host.into(),
             port,
             database: db.into(),
             table: table.into(),
+            schema: None,
+            tls: None,
+            ca_file: None,
         })
+    }
+
+    fn postgres(user: &str, pass: Option<&str>, host: &str, port: u16, db: &str) -> StoreUri {
+        server(Engine::Postgres, user, pass, host, port, db, "oauthtoken")
+    }
+
+    fn with(uri: StoreUri, change: impl FnOnce(&mut ServerUri)) -> StoreUri {
+        let StoreUri::Server(mut s) = uri else {
+            panic!("a server URI")
+        };
+        change(&mut s);
+        StoreUri::Server(s)
     }
 
     #[test]
@@ -568,6 +872,30 @@ mod tests {
                 "mysql://u@[::1]:4000/db",
                 mysql("u", None, "::1", 4000, "db", "oauthtoken"),
             ),
+            (
+                "mysql://u@h/db?ssl-mode=verify-full&ssl-ca=/etc/ca.pem",
+                with(mysql("u", None, "h", 3306, "db", "oauthtoken"), |s| {
+                    s.tls = Some(TlsMode::VerifyFull);
+                    s.ca_file = Some("/etc/ca.pem".into());
+                }),
+            ),
+            (
+                "postgres://app:pw@db.internal/zohooauth",
+                postgres("app", Some("pw"), "db.internal", 5432, "zohooauth"),
+            ),
+            (
+                "postgresql://app@127.0.0.1:6543",
+                postgres("app", None, "127.0.0.1", 6543, "zohooauth"),
+            ),
+            (
+                "postgres://app@h/db?table=t&schema=crm&sslmode=require&sslrootcert=/ca.pem",
+                with(postgres("app", None, "h", 5432, "db"), |s| {
+                    s.table = "t".into();
+                    s.schema = Some("crm".into());
+                    s.tls = Some(TlsMode::Required);
+                    s.ca_file = Some("/ca.pem".into());
+                }),
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(StoreUri::parse(text), Ok(want), "{text}");
@@ -578,7 +906,19 @@ mod tests {
     fn rejects_malformed_uris_with_a_reason() {
         let cases = [
             ("tokens.csv", "no scheme"),
-            ("postgres://u@h/db", "unknown scheme `postgres:`"),
+            ("postgress://u@h/db", "did you mean postgres:?"),
+            ("postgres://u@h/db?sslmode=maybe", "unknown sslmode `maybe`"),
+            (
+                "postgres://u@h/db?ssl-mode=required",
+                "spells its TLS options `sslmode`",
+            ),
+            (
+                "mysql://u@h/db?sslmode=require",
+                "spells its TLS options `ssl-mode`",
+            ),
+            ("mysql://u@h/db?schema=x", "unknown option"),
+            ("postgres://u@h/db?schema=a-b", "schema name"),
+            ("postgres:/u@h/db", "postgres: must be followed by //"),
             ("file:", "needs a path"),
             ("sqlite:", "needs a path"),
             ("sqlite:a.db?table=x; drop table y", "letters, digits"),
@@ -654,7 +994,61 @@ mod tests {
     }
 
     #[test]
+    fn server_options_print_and_parse_back() {
+        for text in [
+            "mysql://u@h:3306/db?table=t&ssl-mode=verify-ca&ssl-ca=/a%26b/ca.pem",
+            "postgres://u@h:5432/db?table=t&schema=s&sslmode=disable",
+            "postgres://u@[::1]:5432/db?sslmode=verify-full&sslrootcert=/ca.pem",
+        ] {
+            let uri = StoreUri::parse(text).unwrap();
+            assert_eq!(uri.to_string(), text);
+            assert_eq!(StoreUri::parse(&uri.to_string()), Ok(uri), "{text}");
+        }
+    }
+
+    #[test]
+    fn tls_defaults_to_preferred_off_this_machine() {
+        for host in [
+            "db.internal",
+            "10.0.0.5",
+            "mydb.rds.amazonaws.com",
+            "2001:db8::1",
+        ] {
+            assert_eq!(TlsMode::default_for(host), TlsMode::Preferred, "{host}");
+        }
+        for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1"] {
+            assert_eq!(TlsMode::default_for(host), TlsMode::Disabled, "{host}");
+        }
+        let StoreUri::Server(s) = StoreUri::parse("postgres://u@db.example.com/db").unwrap() else {
+            panic!()
+        };
+        assert_eq!(s.tls_mode(), TlsMode::Preferred);
+        let StoreUri::Server(s) =
+            StoreUri::parse("mysql://u@db.example.com/db?ssl-mode=disabled").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(s.tls_mode(), TlsMode::Disabled);
+    }
+
+    #[test]
+    fn pgpass_lines_match_as_libpq_matches_them() {
+        let text = "# comment\n\
+            other:5432:*:app:wrong\n\
+            db.internal:5432:zohooauth:app:s3cr\\:et\n\
+            *:*:*:*:fallback\n";
+        let wanted = ["db.internal", "5432", "zohooauth", "app"];
+        assert_eq!(pgpass_lookup(text, wanted).as_deref(), Some("s3cr:et"));
+        let wanted = ["db.internal", "6432", "zohooauth", "app"];
+        assert_eq!(pgpass_lookup(text, wanted).as_deref(), Some("fallback"));
+        assert_eq!(pgpass_lookup("h:1:d:u\n", wanted), None);
+    }
+
+    #[test]
     fn passwords_never_show() {
+        let uri = StoreUri::parse("postgres://u:hunter2@h/db").unwrap();
+        assert_eq!(uri.to_string(), "postgres://u:***@h:5432/db");
+        assert!(!format!("{uri:?}").contains("hunter2"));
         let uri = StoreUri::parse("mysql://u:hunter2@h/db").unwrap();
         assert_eq!(uri.to_string(), "mysql://u:***@h:3306/db");
         assert!(!format!("{uri:?}").contains("hunter2"));

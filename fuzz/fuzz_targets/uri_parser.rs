@@ -8,7 +8,7 @@ use tokenstore::uri::StoreUri;
 fuzz_target!(|text: &str| {
     let Ok(uri) = StoreUri::parse(text) else { return };
     let shown = uri.to_string();
-    if let StoreUri::Mysql(m) = &uri {
+    if let StoreUri::Server(m) = &uri {
         if let Some(password) = m.password.as_ref().map(|p| p.expose()) {
             if password != "***" {
                 assert!(!shown.contains(&format!(":{password}@")), "{shown}");

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::token::{MatchKey, Token};
-use crate::uri::StoreUri;
+use crate::uri::{Engine, StoreUri};
 
 pub mod error;
 pub mod file;
@@ -23,6 +23,8 @@ pub(crate) mod fsutil;
 pub mod memory;
 #[cfg(feature = "mysql")]
 pub mod mysql;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod sql;
 pub mod sqlite;
 mod table;
@@ -411,15 +413,23 @@ pub fn open(uri: &StoreUri) -> Result<Box<dyn TokenStore>> {
         StoreUri::Sqlite { path, table } => {
             Box::new(sqlite::SqliteStore::new(path.clone(), table.clone()))
         }
-        #[cfg(feature = "mysql")]
-        StoreUri::Mysql(m) => Box::new(mysql::connect(m)?),
-        #[cfg(not(feature = "mysql"))]
-        StoreUri::Mysql(_) => {
-            anyhow::bail!(
-                "this tokenstore was built without the `mysql` feature (rebuild with \
-                 `--features mysql`); it accepts memory:, file:PATH and sqlite:PATH[?table=NAME]"
-            )
-        }
+        StoreUri::Server(server) => match server.engine {
+            #[cfg(feature = "mysql")]
+            Engine::Mysql => Box::new(mysql::connect(server)?),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres => Box::new(postgres::connect(server)?),
+            #[allow(unreachable_patterns)]
+            engine => {
+                let name = engine.scheme();
+                let mut accepted = vec!["memory:", "file:PATH", "sqlite:PATH[?table=NAME]"];
+                accepted.extend(crate::cli::SERVER_FORMS);
+                anyhow::bail!(
+                    "this tokenstore was built without the `{name}` feature (rebuild with \
+                     `--features {name}`); it accepts {}",
+                    accepted.join(", ")
+                )
+            }
+        },
     })
 }
 

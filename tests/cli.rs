@@ -39,9 +39,7 @@ fn store_uris(env: &TestEnv) -> Vec<String> {
         format!("file:{}", env.path("tokens.csv").display()),
         format!("sqlite:{}", env.path("tokens.db").display()),
     ];
-    if let Some(uri) = common::mysql_uri("cli") {
-        uris.push(uri);
-    }
+    uris.extend(common::server_uris("cli"));
     uris
 }
 
@@ -281,7 +279,7 @@ fn secrets_never_show_without_reveal() {
         format!("file:{}", env.path("s.csv").display()),
         format!("sqlite:{}", env.path("s.db").display()),
     ];
-    stores.extend(common::mysql_uri("secrets"));
+    stores.extend(common::server_uris("secrets"));
     for store in stores {
         secrets_never_show_in(&env, &store);
     }

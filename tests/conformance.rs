@@ -1,5 +1,6 @@
 //! One suite of TokenStore behaviour, run against every backend: memory,
-//! file, sqlite and mysql (the MariaDB server of `scripts/test.sh`).
+//! file, sqlite, mysql and postgres (the MariaDB and PostgreSQL servers of
+//! `scripts/test.sh`).
 
 mod common;
 
@@ -582,4 +583,9 @@ conformance!(sqlite, in_temp_dir("sqlite", "zohooauth.db"));
 conformance!(
     mysql,
     common::mysql_uri("conf").and_then(|uri| Fresh::new(&uri, None))
+);
+#[cfg(feature = "postgres")]
+conformance!(
+    postgres,
+    common::pg_uri("conf").and_then(|uri| Fresh::new(&uri, None))
 );

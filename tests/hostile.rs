@@ -100,7 +100,10 @@ fn broken_input_is_refused_clearly_and_changes_nothing() {
         case("not a SQLite database", vec![("t.db", b"just some text, not sqlite at all........................................................................................".to_vec())], &["--store", "sqlite:t.db", "list"], 1, "not a database"),
         case("SQLite table with other columns", sqlite_with("CREATE TABLE oauthtoken (id TEXT, name TEXT)"), &["--store", "sqlite:t.db", "list"], 1, "has columns (id, name)"),
         case("SQLite table reordered", sqlite_with("CREATE TABLE oauthtoken (user_name, id, client_id, client_secret, refresh_token, access_token, grant_token, expiry_time, redirect_url, api_domain)"), &["--store", "sqlite:t.db", "save", "--user-name", "u", "--access-token", "a"], 1, "expected the SDK's"),
-        case("unknown scheme", vec![], &["--store", "postgres://u@h/db", "list"], 2, "unknown scheme `postgres:`"),
+        case("unknown scheme", vec![], &["--store", "postgress://u@h/db", "list"], 2, "did you mean postgres:?"),
+        case("postgres without user", vec![], &["--store", "postgres://localhost/db", "list"], 2, "USER@HOST"),
+        case("postgres unknown sslmode", vec![], &["--store", "postgres://u@h/db?sslmode=sometimes", "list"], 2, "unknown sslmode `sometimes`"),
+        case("postgres table name injection", vec![], &["--store", "postgres://u@h/db?table=t;drop", "list"], 2, "letters, digits"),
         case("no scheme", vec![], &["--store", "t.csv", "list"], 2, "no scheme"),
         case("table name injection", vec![], &["--store", "sqlite:t.db?table=x; drop table y", "list"], 2, "letters, digits"),
         case("unknown URI option", vec![], &["--store", "sqlite:t.db?mode=rw", "list"], 2, "unknown option"),
@@ -168,7 +171,7 @@ fn a_one_megabyte_value_is_kept_or_refused_whole() {
             "{store}"
         );
     }
-    if let Some(mysql) = common::mysql_uri("big") {
+    for mysql in common::server_uris("big") {
         env.save_user(&mysql, "small", "a");
         let out = env.run_with_stdin(
             &[
@@ -182,7 +185,7 @@ fn a_one_megabyte_value_is_kept_or_refused_whole() {
             ],
             &format!("{big}\n"),
         );
-        assert_eq!(out.code, Some(1));
+        assert_eq!(out.code, Some(1), "{mysql}");
         let err = out.stderr;
         assert!(err.contains("too long") && err.len() < 500, "{err}");
         let out = env.run(&["--store", &mysql, "list", "--json"]);
@@ -252,4 +255,89 @@ fn mysql_failures_are_one_clear_line_without_the_password() {
     ]);
     assert_eq!(out.code, Some(1));
     assert!(out.stderr.contains("has columns (id, name)"));
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_failures_are_one_clear_line_without_the_password() {
+    let Some(base) = common::pg_base_uri() else {
+        return;
+    };
+    let env = TestEnv::new();
+    // postgres://tokenstore:<real>@host:port/db?options
+    let (head, tail) = base.split_once('@').unwrap();
+    let (user, password) = head.rsplit_once(':').unwrap();
+    let user_name = user.rsplit_once('/').unwrap().1;
+    // A wrong password: the message names the user, never the password.
+    let err = env
+        .run(&["--store", &format!("{user}:WRONG-pass-1234@{tail}"), "list"])
+        .fails(1);
+    assert!(
+        err.contains("access denied: check the user and password"),
+        "{err}"
+    );
+    assert!(!err.contains("WRONG-pass-1234"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The password from either environment variable instead of the URI.
+    let without = format!("{user}@{tail}");
+    for variable in ["TOKENSTORE_PG_PASSWORD", "PGPASSWORD"] {
+        let out = env
+            .cmd()
+            .env(variable, password)
+            .args(["--store", &without, "info", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{variable}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // ... or from ~/.pgpass, which libpq ignores (and so does tokenstore)
+    // when others can read it.
+    let host_port = tail.split('/').next().unwrap();
+    let (host, port) = host_port.rsplit_once(':').unwrap();
+    let pgpass = env.dir.path().join(".pgpass");
+    std::fs::write(
+        &pgpass,
+        format!("# tokenstore test\n{host}:{port}:*:{user_name}:{password}\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = env.run(&["--store", &without, "list"]).fails(1);
+    assert!(err.contains("password"), "{err}");
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    env.run(&["--store", &without, "info"]).ok();
+    // Nobody listening: a bounded wait, then one line.
+    let started = std::time::Instant::now();
+    let out = env.run(&["--store", "postgres://u:pw@127.0.0.1:1/db", "list"]);
+    assert_eq!(out.code, Some(1));
+    assert!(started.elapsed().as_secs() < 10);
+    assert!(
+        out.stderr
+            .contains("cannot connect to PostgreSQL at 127.0.0.1:1"),
+        "{}",
+        out.stderr
+    );
+    // A database that is not there.
+    let missing = base.replacen("/zohooauth", "/no_such_db", 1);
+    let err = env.run(&["--store", &missing, "list"]).fails(1);
+    assert!(err.contains("the database does not exist"), "{err}");
+    // A table with other columns.
+    let table = common::unique_table("other");
+    let mut conn = common::pg_conn(&base);
+    conn.batch_execute(&format!("CREATE TABLE {table} (id varchar(10), name text)"))
+        .unwrap();
+    let out = env.run(&[
+        "--store",
+        &common::with_option(&base, &format!("table={table}")),
+        "save",
+        "--user-name",
+        "u",
+        "--access-token",
+        "a",
+    ]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("has columns (id, name)"), "{}", out.stderr);
 }

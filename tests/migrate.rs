@@ -50,10 +50,14 @@ fn round_trip_through_every_backend_is_lossless() {
         format!("sqlite:{}", env.path("a.db").display()),
         format!("file:{}", env.path("b.csv").display()),
     ];
-    if let (Some(first), Some(second)) = (common::mysql_uri("mig"), common::mysql_uri("mig")) {
-        // file -> mysql -> sqlite -> mysql -> file
+    // file -> mysql -> sqlite -> mysql -> postgres -> sqlite -> postgres -> file:
+    // each server as a source and as a target, and server to server.
+    let servers = common::server_uris("mig")
+        .into_iter()
+        .zip(common::server_uris("mig"));
+    for (n, (first, second)) in servers.enumerate() {
         chain.push(first);
-        chain.push(format!("sqlite:{}", env.path("c.db").display()));
+        chain.push(format!("sqlite:{}", env.path(&format!("c{n}.db")).display()));
         chain.push(second);
     }
     chain.push(format!("file:{}", env.path("end.csv").display()));
@@ -243,19 +247,20 @@ fn a_failed_write_leaves_the_target_as_it_was() {
     .fails(1);
     assert_eq!(users(&from), ["u"]);
 
-    // A value too long for the MySQL column fails the whole transaction.
-    if let Some(mysql) = common::mysql_uri("migfail") {
-        put_one(&mysql, "9", "kept", "k");
-        open(&from)
-            .put_tokens(&[token(&[
-                ("id", "2"),
-                ("user_name", &"x".repeat(300)),
-                ("access_token", "b"),
-            ])])
-            .unwrap();
-        let out = migrate(&env, &from, &mysql, &["--delete-source"]);
-        assert_eq!(out.code, Some(1));
-        assert_eq!(users(&mysql), ["kept"]);
+    // A value too long for the server's column fails the whole transaction.
+    open(&from)
+        .put_tokens(&[token(&[
+            ("id", "2"),
+            ("user_name", &"x".repeat(300)),
+            ("access_token", "b"),
+        ])])
+        .unwrap();
+    for server in common::server_uris("migfail") {
+        put_one(&server, "9", "kept", "k");
+        let out = migrate(&env, &from, &server, &["--delete-source"]);
+        assert_eq!(out.code, Some(1), "{server}");
+        assert!(out.stderr.contains("too long"), "{server}: {}", out.stderr);
+        assert_eq!(users(&server), ["kept"]);
         assert_eq!(users(&from).len(), 2);
     }
 }
@@ -292,8 +297,8 @@ fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
     put_one(&existing, "1", "kept", "k");
     let existing_bytes = std::fs::read(env.path("old.db")).unwrap();
     targets.push(existing.clone());
-    let mysql = common::mysql_uri("half");
-    targets.extend(mysql.clone());
+    let servers = common::server_uris("half");
+    targets.extend(servers.clone());
     for to in &targets {
         let out = migrate(&env, &from, to, &[]);
         assert_eq!(out.code, Some(1), "{to}");
@@ -306,7 +311,7 @@ fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
     );
     assert_eq!(std::fs::read(env.path("old.db")).unwrap(), existing_bytes);
     #[cfg(feature = "mysql")]
-    if let Some(mysql) = mysql {
+    if let Some(mysql) = servers.iter().find(|s| s.starts_with("mysql:")) {
         // The table did not exist before, so it does not exist after.
         let (base, table) = mysql.split_once("?table=").unwrap();
         let mut conn = common::mysql_conn(base);
@@ -317,6 +322,12 @@ fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
         )
         .unwrap();
         assert!(found.is_empty(), "a new MySQL table was left behind");
+    }
+    for server in &servers {
+        assert!(
+            !open(server).exists().unwrap(),
+            "a new table was left behind in {server}"
+        );
     }
 }
 
@@ -329,6 +340,45 @@ fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
     let Some(target) = common::mysql_uri("lost") else {
         return;
     };
+    let (base, table) = target.split_once("?table=").unwrap();
+    let mut admin = common::mysql_conn(base);
+    let table = table.to_string();
+    migrate_losing_its_connection(&target, move || {
+        let busy: Vec<u64> = admin
+            .exec(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ?",
+                (format!("INSERT INTO {table} %"),),
+            )
+            .unwrap();
+        busy.into_iter()
+            .any(|id| admin.query_drop(format!("KILL CONNECTION {id}")).is_ok())
+    });
+}
+
+/// The same on PostgreSQL: the server ends the migration's backend.
+#[cfg(feature = "postgres")]
+#[test]
+fn a_lost_postgres_connection_leaves_the_target_as_it_was() {
+    let Some(target) = common::pg_uri("lost") else {
+        return;
+    };
+    let mut admin = common::pg_conn(&target);
+    let table = target.rsplit_once("table=").unwrap().1.to_string();
+    migrate_losing_its_connection(&target, move || {
+        let killed = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = 'tokenstore' AND query LIKE $1",
+                &[&format!("INSERT INTO {table} %")],
+            )
+            .unwrap();
+        killed.iter().any(|row| row.get::<_, bool>(0))
+    });
+}
+
+/// Migrates 60,000 tokens into `target` (which holds one token) and calls
+/// `kill` until it ends the migration's connection in mid-INSERT.
+fn migrate_losing_its_connection(target: &str, mut kill: impl FnMut() -> bool) {
     let env = TestEnv::new();
     let from = format!("sqlite:{}", env.path("many.db").display());
     let tokens: Vec<Token> = (1..=60_000)
@@ -341,19 +391,10 @@ fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
         })
         .collect();
     open(&from).put_tokens(&tokens).unwrap();
-    put_one(&target, "999999", "kept", "k");
-    let (base, table) = target.split_once("?table=").unwrap();
-    let mut admin = common::mysql_conn(base);
+    put_one(target, "999999", "kept", "k");
 
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"))
-        .args([
-            "migrate",
-            "--from",
-            &from,
-            "--to",
-            &target,
-            "--delete-source",
-        ])
+        .args(["migrate", "--from", &from, "--to", target, "--delete-source"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -362,15 +403,7 @@ fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
     let started = std::time::Instant::now();
     let mut killed = false;
     while !killed && started.elapsed() < std::time::Duration::from_secs(30) {
-        let busy: Vec<u64> = admin
-            .exec(
-                "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ?",
-                (format!("INSERT INTO {table} %"),),
-            )
-            .unwrap();
-        for id in busy {
-            killed |= admin.query_drop(format!("KILL CONNECTION {id}")).is_ok();
-        }
+        killed = kill();
     }
     let out = child.wait_with_output().unwrap();
     assert!(
@@ -380,7 +413,7 @@ fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert_eq!(users(&target), ["kept"]);
+    assert_eq!(users(target), ["kept"]);
     assert_eq!(open(&from).get_tokens().unwrap().len(), 60_000);
 }
 

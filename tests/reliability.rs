@@ -19,7 +19,7 @@ fn stores(env: &TestEnv) -> Vec<String> {
         format!("file:{}", env.path("c.csv").display()),
         format!("sqlite:{}", env.path("c.db").display()),
     ];
-    uris.extend(common::mysql_uri("conc"));
+    uris.extend(common::server_uris("conc"));
     uris
 }
 
@@ -95,7 +95,7 @@ fn writers_killed_at_random_moments_never_lose_a_returned_save() {
         format!("file:{}", env.path("k.csv").display()),
         format!("sqlite:{}", env.path("k.db").display()),
     ];
-    stores.extend(common::mysql_uri("kill"));
+    stores.extend(common::server_uris("kill"));
     for store in &stores {
         let mut returned = Vec::new();
         for round in 0..40u64 {

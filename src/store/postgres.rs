@@ -293,6 +293,13 @@ fn connection_error(e: &postgres::Error) -> StoreError {
                 .into(),
         );
     }
+    if text.contains("password missing") {
+        return StoreError::Backend(
+            "the server asks for a password: give it in the URI, TOKENSTORE_PG_PASSWORD, \
+             PGPASSWORD or ~/.pgpass (mode 0600)"
+                .into(),
+        );
+    }
     if text.contains("server does not support TLS") {
         return StoreError::Backend(
             "the server does not offer TLS; use sslmode=prefer or disable to connect \

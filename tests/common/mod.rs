@@ -1,5 +1,5 @@
 //! Shared test helpers: temp dirs, the real binary, fixtures, and the MySQL
-//! server that `scripts/test.sh` starts.
+//! and PostgreSQL servers that `scripts/test.sh` starts.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -173,6 +173,53 @@ pub fn mysql_base_uri() -> Option<String> {
     );
 }
 
+/// The PostgreSQL server of `scripts/test.sh`. Its tests fail, never skip,
+/// when it is missing, unless TOKENSTORE_SKIP_PG=1 is set outside CI.
+pub fn pg_base_uri() -> Option<String> {
+    if !cfg!(feature = "postgres") {
+        return None; // a build without the backend has no PostgreSQL to test
+    }
+    if let Ok(uri) = std::env::var("TOKENSTORE_TEST_PG_URI") {
+        return Some(uri);
+    }
+    let in_ci = std::env::var_os("CI").is_some();
+    if !in_ci && std::env::var("TOKENSTORE_SKIP_PG").as_deref() == Ok("1") {
+        eprintln!("PostgreSQL tests SKIPPED: TOKENSTORE_SKIP_PG=1");
+        return None;
+    }
+    panic!(
+        "TOKENSTORE_TEST_PG_URI is not set: run the suite with `bash scripts/test.sh`, \
+         which starts PostgreSQL (or set TOKENSTORE_SKIP_PG=1 locally)"
+    );
+}
+
+/// A PostgreSQL URI for a fresh table of its own.
+pub fn pg_uri(prefix: &str) -> Option<String> {
+    let base = pg_base_uri()?;
+    Some(with_option(&base, &format!("table={}", unique_table(prefix))))
+}
+
+/// `uri` with one more `?` option.
+pub fn with_option(uri: &str, option: &str) -> String {
+    let separator = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{separator}{option}")
+}
+
+/// A URI on every database server of the test run (MySQL, PostgreSQL),
+/// each for a fresh table of its own.
+pub fn server_uris(prefix: &str) -> Vec<String> {
+    let mut uris: Vec<String> = mysql_uri(prefix).into_iter().collect();
+    uris.extend(pg_uri(prefix));
+    uris
+}
+
+/// A connection of its own to the PostgreSQL test server.
+#[cfg(feature = "postgres")]
+pub fn pg_conn(base: &str) -> postgres::Client {
+    let (base, _) = base.split_once('?').unwrap_or((base, ""));
+    postgres::Client::connect(base, postgres::NoTls).unwrap()
+}
+
 /// A connection of its own to the test server, for setting up tables.
 #[cfg(feature = "mysql")]
 pub fn mysql_conn(base: &str) -> mysql::Conn {
@@ -192,7 +239,7 @@ pub fn unique_table(prefix: &str) -> String {
 /// A MySQL URI for a fresh table of its own.
 pub fn mysql_uri(prefix: &str) -> Option<String> {
     let base = mysql_base_uri()?;
-    Some(format!("{base}?table={}", unique_table(prefix)))
+    Some(with_option(&base, &format!("table={}", unique_table(prefix))))
 }
 
 /// Runs `tokenstore ARGS` on a real pseudo-terminal (util-linux `script`),

@@ -237,7 +237,7 @@ fn bad_uris_get_one_clear_line() {
     let env = TestEnv::new();
     for uri in [
         "tokens.csv",
-        "postgres://u@h/db",
+        "postgres://u:hunter2@h/db?sslmode=never",
         "sqlite:x.db?table=x;drop table y",
         "mysql://u:hunter2@h:notaport/db",
     ] {

@@ -30,6 +30,9 @@ The store, when \-\-store is not given.
 TOKENSTORE_MYSQL_PASSWORD
 The MySQL password, when the URI has none (or an empty one).
 .TP
+TOKENSTORE_PG_PASSWORD, PGPASSWORD
+The PostgreSQL password, when the URI has none (or an empty one); then ~/.pgpass (or PGPASSFILE), when only its owner can read it.
+.TP
 NO_COLOR
 When set, no colour on a terminal.
 .SH FILES
@@ -143,6 +146,7 @@ fn completions_and_man_pages_are_up_to_date() {
         );
     }
     assert!(text.contains("TOKENSTORE_MYSQL_PASSWORD") && text.contains("NO_COLOR"));
+    assert!(text.contains("TOKENSTORE_PG_PASSWORD"));
     check("man/tokenstore.1", &out, &mut stale);
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("tokenstore-{}", sub.get_name());

@@ -339,5 +339,9 @@ fn postgres_failures_are_one_clear_line_without_the_password() {
         "a",
     ]);
     assert_eq!(out.code, Some(1));
-    assert!(out.stderr.contains("has columns (id, name)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("has columns (id, name)"),
+        "{}",
+        out.stderr
+    );
 }

@@ -57,7 +57,10 @@ fn round_trip_through_every_backend_is_lossless() {
         .zip(common::server_uris("mig"));
     for (n, (first, second)) in servers.enumerate() {
         chain.push(first);
-        chain.push(format!("sqlite:{}", env.path(&format!("c{n}.db")).display()));
+        chain.push(format!(
+            "sqlite:{}",
+            env.path(&format!("c{n}.db")).display()
+        ));
         chain.push(second);
     }
     chain.push(format!("file:{}", env.path("end.csv").display()));
@@ -378,6 +381,7 @@ fn a_lost_postgres_connection_leaves_the_target_as_it_was() {
 
 /// Migrates 60,000 tokens into `target` (which holds one token) and calls
 /// `kill` until it ends the migration's connection in mid-INSERT.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 fn migrate_losing_its_connection(target: &str, mut kill: impl FnMut() -> bool) {
     let env = TestEnv::new();
     let from = format!("sqlite:{}", env.path("many.db").display());
@@ -394,7 +398,14 @@ fn migrate_losing_its_connection(target: &str, mut kill: impl FnMut() -> bool) {
     put_one(target, "999999", "kept", "k");
 
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"))
-        .args(["migrate", "--from", &from, "--to", target, "--delete-source"])
+        .args([
+            "migrate",
+            "--from",
+            &from,
+            "--to",
+            target,
+            "--delete-source",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -363,6 +363,10 @@ fn version_names_the_backends_and_quiet_silences_notices() {
         backends.iter().any(|b| b == "mysql"),
         cfg!(feature = "mysql")
     );
+    assert_eq!(
+        backends.iter().any(|b| b == "postgres"),
+        cfg!(feature = "postgres")
+    );
     let store = format!("file:{}", env.path("t.csv").display());
     let run = env.run(&[
         "--store",

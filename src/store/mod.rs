@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::token::{MatchKey, Token};
-use crate::uri::{Engine, StoreUri};
+use crate::uri::StoreUri;
 
 pub mod error;
 pub mod file;
@@ -415,9 +415,9 @@ pub fn open(uri: &StoreUri) -> Result<Box<dyn TokenStore>> {
         }
         StoreUri::Server(server) => match server.engine {
             #[cfg(feature = "mysql")]
-            Engine::Mysql => Box::new(mysql::connect(server)?),
+            crate::uri::Engine::Mysql => Box::new(mysql::connect(server)?),
             #[cfg(feature = "postgres")]
-            Engine::Postgres => Box::new(postgres::connect(server)?),
+            crate::uri::Engine::Postgres => Box::new(postgres::connect(server)?),
             #[allow(unreachable_patterns)]
             engine => {
                 let name = engine.scheme();

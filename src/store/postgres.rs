@@ -285,7 +285,12 @@ fn connection_error(e: &postgres::Error) -> StoreError {
         }
         source = cause.source();
     }
-    let text = e.to_string();
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
     if text.contains("timeout") || text.contains("timed out") {
         return StoreError::Backend(
             "the server did not answer in time (a firewall may drop the connection); check \

@@ -196,7 +196,10 @@ pub fn pg_base_uri() -> Option<String> {
 /// A PostgreSQL URI for a fresh table of its own.
 pub fn pg_uri(prefix: &str) -> Option<String> {
     let base = pg_base_uri()?;
-    Some(with_option(&base, &format!("table={}", unique_table(prefix))))
+    Some(with_option(
+        &base,
+        &format!("table={}", unique_table(prefix)),
+    ))
 }
 
 /// `uri` with one more `?` option.
@@ -239,7 +242,10 @@ pub fn unique_table(prefix: &str) -> String {
 /// A MySQL URI for a fresh table of its own.
 pub fn mysql_uri(prefix: &str) -> Option<String> {
     let base = mysql_base_uri()?;
-    Some(with_option(&base, &format!("table={}", unique_table(prefix))))
+    Some(with_option(
+        &base,
+        &format!("table={}", unique_table(prefix)),
+    ))
 }
 
 /// Runs `tokenstore ARGS` on a real pseudo-terminal (util-linux `script`),

@@ -5,23 +5,27 @@
 #
 # Generates TOKENS realistic tokens, loads them into a file: and a sqlite:
 # store with one `save --input`, then times lookups, upserts, listing and
-# migration (to MySQL too, on a private MariaDB it starts) with hyperfine
+# migration (to MySQL and PostgreSQL too, on private servers it starts) with hyperfine
 # and GNU time, both installed from Debian if missing; then runs the
 # in-process criterion benchmarks (benches/store_ops.rs) at 1,000, 100,000
-# (with MySQL) and TOKENS tokens.
+# (with MySQL and PostgreSQL) and TOKENS tokens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 n=${1:-100000}
 source scripts/mariadb.sh
+source scripts/postgres.sh
 command -v hyperfine >/dev/null 2>&1 || as_root apt-get install -y -qq hyperfine >/dev/null
 [ -x /usr/bin/time ] || as_root apt-get install -y -qq time >/dev/null
 cargo build --release -q
 ts="$PWD/target/release/tokenstore"
-start_mariadb >/dev/null
-mysql="$TOKENSTORE_TEST_MYSQL_URI"
 work=$(mktemp -d)
-trap 'rm -rf "$work"; stop_mariadb' EXIT
+trap 'rm -rf "$work"; stop_mariadb; stop_postgres' EXIT
+start_mariadb >/dev/null
+trap 'rm -rf "$work"; stop_mariadb; stop_postgres' EXIT
+start_postgres >/dev/null
+mysql="$TOKENSTORE_TEST_MYSQL_URI"
+pg="$TOKENSTORE_TEST_PG_URI"
 cd "$work"
 
 echo "== $n tokens on $(nproc) cores, $(uname -m), $(date -u +%F)"
@@ -57,10 +61,13 @@ echo "== listing and migrating"
 hf --runs 3 --prepare 'rm -f m.db' "$ts --store file:f.csv migrate --to sqlite:m.db"
 /usr/bin/time -f "migrate file -> sqlite: %e s, peak %M KB" "$ts" --store file:f.csv migrate --to sqlite:m2.db >/dev/null
 /usr/bin/time -f "migrate sqlite -> mysql: %e s, peak %M KB" "$ts" --store sqlite:s.db migrate --to "$mysql" >/dev/null
-hf -N --runs 20 \
-  "$ts --store $mysql find-by-id $mid --json" \
-  "$ts --store $mysql find --user-name user$mid@example.com --json" \
-  "$ts --store $mysql save --user-name user$mid@example.com --access-token fresh --json"
+/usr/bin/time -f "migrate sqlite -> postgres: %e s, peak %M KB" "$ts" --store sqlite:s.db migrate --to "$pg" >/dev/null
+for server in "$mysql" "$pg"; do
+  hf -N --runs 20 \
+    "$ts --store $server find-by-id $mid --json" \
+    "$ts --store $server find --user-name user$mid@example.com --json" \
+    "$ts --store $server save --user-name user$mid@example.com --access-token fresh --json"
+done
 hf -N --runs 50 "$ts --version"
 
 echo "== in-process store operations (criterion, benches/store_ops.rs)"

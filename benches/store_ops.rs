@@ -3,8 +3,9 @@
 //!     cargo bench --bench store_ops
 //!
 //! Sizes come from TOKENSTORE_BENCH_SIZES (default "1000,100000"; add
-//! 1000000 for the large runs). MySQL joins at 100,000 tokens when
-//! TOKENSTORE_TEST_MYSQL_URI names a server (benches/run.sh starts one).
+//! 1000000 for the large runs). MySQL and PostgreSQL join at 100,000
+//! tokens when TOKENSTORE_TEST_MYSQL_URI / TOKENSTORE_TEST_PG_URI name a
+//! server (benches/run.sh starts both).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -51,11 +52,17 @@ fn stores(n: usize, dir: &std::path::Path) -> Vec<(String, String)> {
         ),
     ];
     if n == 100_000 {
-        if let Ok(base) = std::env::var("TOKENSTORE_TEST_MYSQL_URI") {
-            all.push((
-                "mysql".into(),
-                format!("{base}?table=bench_{n}_{}", std::process::id()),
-            ));
+        for (name, variable) in [
+            ("mysql", "TOKENSTORE_TEST_MYSQL_URI"),
+            ("postgres", "TOKENSTORE_TEST_PG_URI"),
+        ] {
+            if let Ok(base) = std::env::var(variable) {
+                let separator = if base.contains('?') { '&' } else { '?' };
+                all.push((
+                    name.into(),
+                    format!("{base}{separator}table=bench_{n}_{}", std::process::id()),
+                ));
+            }
         }
     }
     all
@@ -111,7 +118,7 @@ fn store_ops(c: &mut Criterion) {
                 b.iter(|| black_box(store.save_token(&update).unwrap()))
             });
             group.finish();
-            if name == "mysql" {
+            if name == "mysql" || name == "postgres" {
                 let _ = store.delete_tokens();
             }
         }

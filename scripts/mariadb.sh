@@ -3,7 +3,9 @@
 # background process (own data folder, 127.0.0.1, a free port, no system
 # service), creates the `zohooauth` database and a user with a password, and
 # exports TOKENSTORE_TEST_MYSQL_URI. The server is stopped when the calling
-# script exits, whatever the reason.
+# script exits, whatever the reason. With tls_dir set (scripts/tls.sh), the
+# server has a certificate and refuses plain TCP (require_secure_transport),
+# and the URI asks for TLS.
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -29,13 +31,18 @@ start_mariadb() {
   # connection holds it); if the bind still fails, another port.
   local ephemeral_low port="" attempt
   ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  local tls_flags=()
+  if [ -n "${tls_dir:-}" ]; then
+    tls_flags=(--ssl-ca="$tls_dir/ca.crt" --ssl-cert="$tls_dir/server.crt"
+      --ssl-key="$tls_dir/server.key" --require-secure-transport=ON)
+  fi
   for attempt in $(seq 1 8); do
     port=$((10000 + RANDOM % (ephemeral_low - 10000)))
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
     mariadbd --no-defaults --datadir="$mariadb_dir/data" --socket="$mariadb_dir/sock" \
       --pid-file="$mariadb_dir/pid" --port="$port" --bind-address=127.0.0.1 \
       --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
-      "${user_flag[@]}" >"$mariadb_dir/server.log" 2>&1 &
+      "${tls_flags[@]}" "${user_flag[@]}" >"$mariadb_dir/server.log" 2>&1 &
     local server_pid=$!
     for _ in $(seq 1 120); do
       if mariadb-admin --socket="$mariadb_dir/sock" ping >/dev/null 2>&1; then break 2; fi
@@ -56,7 +63,9 @@ CREATE DATABASE zohooauth;
 CREATE USER 'tokenstore'@'127.0.0.1' IDENTIFIED BY '$password';
 GRANT ALL PRIVILEGES ON zohooauth.* TO 'tokenstore'@'127.0.0.1';
 SQL
-  export TOKENSTORE_TEST_MYSQL_URI="mysql://tokenstore:$password@127.0.0.1:$port/zohooauth"
+  local query=""
+  if [ -n "${tls_dir:-}" ]; then query="?ssl-mode=required"; fi
+  export TOKENSTORE_TEST_MYSQL_URI="mysql://tokenstore:$password@127.0.0.1:$port/zohooauth$query"
 }
 
 stop_mariadb() {

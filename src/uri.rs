@@ -219,9 +219,14 @@ impl ServerUri {
             })
     }
 
-    /// The TLS mode in force: the URI's, or the default for its host.
+    /// The TLS mode in force: the URI's, or the default for its host. As
+    /// in MySQL's client and libpq, `required` with a CA file checks the
+    /// certificate against it (`verify-ca`).
     pub fn tls_mode(&self) -> TlsMode {
-        self.tls.unwrap_or_else(|| TlsMode::default_for(&self.host))
+        match self.tls.unwrap_or_else(|| TlsMode::default_for(&self.host)) {
+            TlsMode::Required if self.ca_file.is_some() => TlsMode::VerifyCa,
+            mode => mode,
+        }
     }
 
     /// The password of the first matching line of libpq's password file

@@ -345,3 +345,63 @@ fn a_shifted_row_shows_no_secret_in_any_field() {
         .ok();
     assert!(revealed.contains("1000.at.ACCESSSECRET00001"), "{revealed}");
 }
+
+/// The 2.x table on PostgreSQL (an application that kept the DBStore's
+/// columns there) is used as it is.
+#[cfg(feature = "postgres")]
+#[test]
+fn the_2x_table_on_postgres_is_read_and_written_as_it_is() {
+    let Some(base) = common::pg_base_uri() else {
+        return;
+    };
+    let table = common::unique_table("legacy");
+    let ddl = std::fs::read_to_string(fixture_path("legacy-dbstore-ddl.sql")).unwrap();
+    let create = ddl
+        .lines()
+        .find(|l| l.starts_with("CREATE TABLE"))
+        .unwrap()
+        .replace("oauthtoken", &table)
+        .replace('`', "\"");
+    let mut conn = common::pg_conn(&base);
+    conn.batch_execute(&create).unwrap();
+    conn.execute(
+        &format!("INSERT INTO {table} (id, user_mail, refresh_token) VALUES ($1, $2, $3)"),
+        &[
+            &"nodejs_alice_us_prd_0001",
+            &"alice@example.com",
+            &"1000.rt.a",
+        ],
+    )
+    .unwrap();
+    let uri = common::with_option(&base, &format!("table={table}"));
+    let env = TestEnv::new();
+    let got = open(&uri).get_tokens().unwrap();
+    assert_eq!(got[0].user_name.as_deref(), Some("alice@example.com"));
+    env.save_user(&uri, "bob@example.com", "a");
+    let users: Vec<String> = conn
+        .query(
+            &format!("SELECT user_mail FROM {table} ORDER BY user_mail"),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(users, ["alice@example.com", "bob@example.com"]);
+    let err = env
+        .run(&[
+            "--store",
+            &uri,
+            "save",
+            "--user-name",
+            "c",
+            "--access-token",
+            "a",
+            "--api-domain",
+            "https://x",
+        ])
+        .fails(1);
+    assert!(err.contains("2.x SDK table"), "{err}");
+    let info = env.run(&["--store", &uri, "info"]).ok();
+    assert!(info.contains("SDK 2.x (9 columns, user_mail"), "{info}");
+}

@@ -223,6 +223,40 @@ fn a_unique_key_collision_deletes_nothing_and_shows_no_value() {
         assert!(!err.contains("collides-with"), "the secret leaked: {err}");
         assert_eq!(ids(&uri), ["1"]);
     }
+    // PostgreSQL puts the value in the error's detail, never shown.
+    #[cfg(feature = "postgres")]
+    if let Some(uri) = common::pg_uri("uq") {
+        open(&uri)
+            .put_tokens(&[token(&[
+                ("id", "1"),
+                ("user_name", "a"),
+                ("refresh_token", secret),
+            ])])
+            .unwrap();
+        let table = uri.rsplit('=').next().unwrap();
+        let mut conn = common::pg_conn(&uri);
+        conn.batch_execute(&format!(
+            "CREATE UNIQUE INDEX {table}_rt_unique ON {table} (refresh_token)"
+        ))
+        .unwrap();
+        let err = env
+            .run(&[
+                "migrate",
+                "--from",
+                &from,
+                "--to",
+                &uri,
+                "--on-conflict",
+                "overwrite",
+            ])
+            .fails(1);
+        assert!(
+            err.contains(&format!("unique key `{table}_rt_unique`")),
+            "{err}"
+        );
+        assert!(!err.contains("collides-with"), "the secret leaked: {err}");
+        assert_eq!(ids(&uri), ["1"]);
+    }
 }
 
 #[test]
@@ -411,8 +445,8 @@ fn the_same_store_by_another_name_is_refused() {
         .ok();
     assert_eq!(ids(&b), ["5"]);
     assert_eq!(ids(&a), Vec::<String>::new());
-    // One MySQL table through two host spellings.
-    if let Some(uri) = common::mysql_uri("same") {
+    // One MySQL or PostgreSQL table through two host spellings.
+    for uri in common::server_uris("same") {
         open(&uri)
             .put_tokens(&[token(&[
                 ("id", "1"),
@@ -425,7 +459,7 @@ fn the_same_store_by_another_name_is_refused() {
         let err = env
             .run(&["migrate", "--from", &uri, "--to", &other, "--delete-source"])
             .fails(1);
-        assert!(err.contains("the same store"), "{err}");
+        assert!(err.contains("the same store"), "{uri}: {err}");
         assert_eq!(ids(&uri), ["1"]);
     }
 }

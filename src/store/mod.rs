@@ -28,6 +28,8 @@ pub mod postgres;
 mod sql;
 pub mod sqlite;
 mod table;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+mod tls;
 
 pub use error::StoreError;
 

@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use mysql::prelude::Queryable;
-use mysql::{Conn, OptsBuilder, Params, Value};
+use mysql::{Conn, OptsBuilder, Params, SslOpts, Value};
 
 use super::sql::{index_name, Dialect, SqlConn, SqlStore};
 use super::{Details, StoreError};
 use crate::field::Field;
 use crate::token::Token;
-use crate::uri::ServerUri;
+use crate::uri::{Engine, ServerUri, TlsMode};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const IO_TIMEOUT: Duration = Duration::from_secs(60);
@@ -55,6 +55,7 @@ pub(crate) type MysqlStore = SqlStore<MysqlConn>;
 /// comes from `TOKENSTORE_MYSQL_PASSWORD`.
 pub(crate) fn connect(uri: &ServerUri) -> Result<MysqlStore> {
     let password = uri.password().map(|p| p.expose().to_string());
+    let mode = uri.tls_mode();
     let opts = OptsBuilder::new()
         .ip_or_hostname(Some(uri.host.clone()))
         .tcp_port(uri.port)
@@ -69,7 +70,49 @@ pub(crate) fn connect(uri: &ServerUri) -> Result<MysqlStore> {
             "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
             "SET NAMES utf8mb4",
         ]);
-    let conn = Conn::new(opts).map_err(backend_error).with_context(|| {
+    if let Some(ca) = &uri.ca_file {
+        std::fs::File::open(ca)
+            .with_context(|| format!("cannot read the CA file {} (ssl-ca)", ca.display()))?;
+    }
+    let ssl = match mode {
+        TlsMode::Disabled => None,
+        _ => Some(
+            SslOpts::default()
+                .with_root_cert_path(uri.ca_file.clone())
+                .with_danger_accept_invalid_certs(matches!(
+                    mode,
+                    TlsMode::Preferred | TlsMode::Required
+                ))
+                .with_danger_skip_domain_validation(mode == TlsMode::VerifyCa),
+        ),
+    };
+    let connected = match Conn::new(opts.clone().ssl_opts(ssl)) {
+        // `preferred`: plain TCP when the server offers no TLS.
+        Err(mysql::Error::DriverError(mysql::DriverError::TlsNotSupported))
+            if mode == TlsMode::Preferred =>
+        {
+            Conn::new(opts.ssl_opts(None::<SslOpts>))
+        }
+        other => other,
+    };
+    let conn = connected.map_err(|e| {
+        let plain = mode == TlsMode::Disabled || mode == TlsMode::Preferred;
+        match &e {
+            // MariaDB answers a plain connection to a server that requires
+            // TLS (require_secure_transport) as if the password were wrong.
+            mysql::Error::MySqlError(server) if server.code == 1045 && plain => {
+                StoreError::Backend(
+                    "access denied: check the user and password (TOKENSTORE_MYSQL_PASSWORD); \
+                     the connection was not encrypted, and a server that requires TLS \
+                     refuses it this way too: try ssl-mode=required or verify-full"
+                        .into(),
+                )
+                .into()
+            }
+            _ => backend_error(e),
+        }
+    });
+    let conn = conn.with_context(|| {
         format!(
             "cannot connect to MySQL at {}:{} as {}",
             uri.host, uri.port, uri.user
@@ -82,6 +125,8 @@ pub(crate) fn connect(uri: &ServerUri) -> Result<MysqlStore> {
             database: uri.database.clone(),
             lock_name,
             locked: false,
+            tls: mode,
+            loopback: crate::uri::is_loopback(&uri.host),
         },
         uri.table.clone(),
     ))
@@ -107,6 +152,8 @@ pub(crate) struct MysqlConn {
     lock_name: String,
     /// Whether this session holds the writer lock.
     locked: bool,
+    tls: TlsMode,
+    loopback: bool,
 }
 
 fn params(values: &[Option<&str>]) -> Params {
@@ -143,6 +190,16 @@ fn token_from_row(mut row: mysql::Row) -> Result<Token> {
 /// cut out.
 fn backend_error(e: mysql::Error) -> anyhow::Error {
     use mysql::DriverError;
+    // The driver's errors name no `source()`: look inside each kind.
+    let inner: Option<&(dyn std::error::Error + 'static)> = match &e {
+        mysql::Error::IoError(io) => Some(io),
+        mysql::Error::CodecError(codec) => Some(codec),
+        mysql::Error::TlsError(tls) => Some(tls),
+        _ => None,
+    };
+    if let Some(tls) = inner.and_then(|inner| super::tls::describe_tls_error(inner, "ssl-ca")) {
+        return StoreError::Backend(tls).into();
+    }
     let server = match &e {
         mysql::Error::MySqlError(server) => server,
         mysql::Error::DriverError(
@@ -160,6 +217,17 @@ fn backend_error(e: mysql::Error) -> anyhow::Error {
         }
         mysql::Error::IoError(io) => {
             return StoreError::Backend(format!("the connection to the server failed: {io}")).into()
+        }
+        mysql::Error::TlsError(tls) => {
+            return StoreError::Backend(format!("the TLS set-up failed: {tls}")).into()
+        }
+        mysql::Error::DriverError(DriverError::TlsNotSupported) => {
+            return StoreError::Backend(
+                "the server does not offer TLS; use ssl-mode=preferred or disabled to connect \
+                 without it"
+                    .into(),
+            )
+            .into()
         }
         mysql::Error::CodecError(_) => {
             return StoreError::Backend(
@@ -194,6 +262,12 @@ fn backend_error(e: mysql::Error) -> anyhow::Error {
             "access denied: check the user and password (TOKENSTORE_MYSQL_PASSWORD)".into(),
         ),
         1049 => StoreError::Backend("the database does not exist".into()),
+        // ER_SECURE_TRANSPORT_REQUIRED (MySQL 3159, MariaDB 4188).
+        3159 | 4188 => StoreError::Backend(
+            "the server refuses connections without TLS (require_secure_transport); use \
+             ssl-mode=required or verify-full"
+                .into(),
+        ),
         1205 | 1213 => StoreError::Busy("another transaction held the rows too long".into()),
         code => StoreError::Backend(format!("MySQL error {code}: {}", redact_quoted(message))),
     };
@@ -361,6 +435,26 @@ impl SqlConn for MysqlConn {
         details
             .facts
             .push(("table".into(), format!("{}.{table}", self.database)));
+        let cipher: Option<(String, String)> = self
+            .conn
+            .query_first("SHOW SESSION STATUS LIKE 'Ssl_version'")
+            .map_err(backend_error)?;
+        let version = cipher.map(|(_, v)| v).filter(|v| !v.is_empty());
+        let mode = self.tls.name(Engine::Mysql);
+        details.facts.push((
+            "tls".into(),
+            match &version {
+                Some(version) => format!("encrypted ({version}, ssl-mode={mode})"),
+                None => format!("not encrypted (ssl-mode={mode})"),
+            },
+        ));
+        if version.is_none() && !self.loopback {
+            details.warnings.push(
+                "the connection to the server is not encrypted: tokens cross the network in \
+                 clear; use ssl-mode=verify-full"
+                    .into(),
+            );
+        }
         let existing: Vec<String> = self
             .conn
             .exec(

@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
@@ -101,14 +102,33 @@ pub(crate) fn connect(uri: &ServerUri) -> Result<PostgresStore> {
     if let Some(password) = uri.password() {
         config.password(password.expose());
     }
-    let connected = connect_plain(&config, uri.tls_mode());
     let what = || {
         format!(
             "cannot connect to PostgreSQL at {}:{} as {}",
             uri.host, uri.port, uri.user
         )
     };
-    let (mut client, encrypted) = connected.with_context(what)?;
+    let mode = uri.tls_mode();
+    let connected = match mode {
+        TlsMode::Disabled => {
+            config.ssl_mode(SslMode::Disable);
+            config.connect(NoTls).map_err(backend_error)
+        }
+        _ => {
+            // `preferred` falls back to plain TCP when the server offers no TLS.
+            config.ssl_mode(if mode == TlsMode::Preferred {
+                SslMode::Prefer
+            } else {
+                SslMode::Require
+            });
+            let tls = super::tls::client_config(mode, uri.ca_file.as_deref(), "sslrootcert")
+                .with_context(what)?;
+            config
+                .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+                .map_err(backend_error)
+        }
+    };
+    let mut client = connected.with_context(what)?;
     let schema_setting = match &uri.schema {
         // Unquoted, so folded to lower case as PostgreSQL folds it.
         Some(schema) => format!("SET search_path TO {schema}; "),
@@ -126,7 +146,6 @@ pub(crate) fn connect(uri: &ServerUri) -> Result<PostgresStore> {
             client,
             database: uri.database.clone(),
             table: uri.table.to_ascii_lowercase(),
-            encrypted,
             loopback: crate::uri::is_loopback(&uri.host),
             tls: uri.tls_mode(),
         },
@@ -135,25 +154,11 @@ pub(crate) fn connect(uri: &ServerUri) -> Result<PostgresStore> {
     ))
 }
 
-/// Connects without TLS: `disabled`, and `preferred` in a build without it.
-pub(crate) fn connect_plain(config: &Config, mode: TlsMode) -> Result<(Client, bool)> {
-    if mode != TlsMode::Disabled && mode != TlsMode::Preferred {
-        return Err(StoreError::Backend(
-            "this tokenstore was built without TLS; use sslmode=disable".into(),
-        )
-        .into());
-    }
-    let client = config.connect(NoTls).map_err(backend_error)?;
-    Ok((client, false))
-}
-
 pub(crate) struct PostgresConn {
     client: Client,
     database: String,
     /// The table's name as the server knows it (for the writer lock).
     table: String,
-    /// Whether the connection is encrypted (TLS).
-    encrypted: bool,
     loopback: bool,
     tls: TlsMode,
 }
@@ -280,8 +285,16 @@ fn connection_error(e: &postgres::Error) -> StoreError {
                             .into(),
                     )
                 }
-                _ => StoreError::Backend(format!("the connection to the server failed: {io}")),
+                _ => match super::tls::describe_tls_error(cause, "sslrootcert") {
+                    Some(tls) => StoreError::Backend(tls),
+                    None => {
+                        StoreError::Backend(format!("the connection to the server failed: {io}"))
+                    }
+                },
             };
+        }
+        if let Some(tls) = super::tls::describe_tls_error(cause, "sslrootcert") {
+            return StoreError::Backend(tls);
         }
         source = cause.source();
     }
@@ -471,21 +484,23 @@ impl SqlConn for PostgresConn {
             "table".into(),
             format!("{}.{schema}.{table}", self.database),
         ));
+        let ssl = self.query_column(
+            "SELECT version::text FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl",
+            &[],
+        )?;
+        let encrypted = ssl.into_iter().flatten().next();
+        let mode = self.tls.name(crate::uri::Engine::Postgres);
         details.facts.push((
             "tls".into(),
-            if self.encrypted {
-                "encrypted (TLS)".into()
-            } else {
-                format!(
-                    "not encrypted (sslmode={})",
-                    self.tls.name(crate::uri::Engine::Postgres)
-                )
+            match &encrypted {
+                Some(version) => format!("encrypted ({version}, sslmode={mode})"),
+                None => format!("not encrypted (sslmode={mode})"),
             },
         ));
-        if !self.encrypted && !self.loopback {
+        if encrypted.is_none() && !self.loopback {
             details.warnings.push(
-                "the connection to the server is not encrypted: tokens and the password cross \
-                 the network in clear; use sslmode=verify-full"
+                "the connection to the server is not encrypted: tokens cross the network in \
+                 clear; use sslmode=verify-full"
                     .into(),
             );
         }

@@ -162,7 +162,7 @@ mod mysql_dbstore {
         let dump = dump.replace("`oauthtoken`", &format!("`{table}`"));
         let mut conn = common::mysql_conn(&base);
         conn.query_drop(dump).unwrap();
-        Some(format!("{base}?table={table}"))
+        Some(common::with_option(&base, &format!("table={table}")))
     }
 
     #[test]

@@ -230,7 +230,7 @@ fn the_2x_dbstore_table_is_read_and_written_as_it_is() {
         ("nodejs_alice_us_prd_0001", "alice@example.com", "1000.rt.a"),
     )
     .unwrap();
-    let uri = format!("{base}?table={table}");
+    let uri = common::with_option(&base, &format!("table={table}"));
     let env = TestEnv::new();
     let got = open(&uri).get_tokens().unwrap();
     assert_eq!(got[0].user_name.as_deref(), Some("alice@example.com"));

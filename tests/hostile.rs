@@ -246,7 +246,7 @@ fn mysql_failures_are_one_clear_line_without_the_password() {
     .unwrap();
     let out = env.run(&[
         "--store",
-        &format!("{base}?table={table}"),
+        &common::with_option(&base, &format!("table={table}")),
         "save",
         "--user-name",
         "u",

@@ -85,7 +85,7 @@ fn a_failed_first_write_into_mysql_creates_no_table() {
     };
     let env = TestEnv::new();
     let table = common::unique_table("nocreate");
-    let uri = format!("{base}?table={table}");
+    let uri = common::with_option(&base, &format!("table={table}"));
     env.run_with_stdin(&["--store", &uri, "save", "--input", "-"], UNSAVEABLE)
         .fails(2);
     // A value too long for the SDK's varchar(255): refused by the server
@@ -1051,7 +1051,7 @@ fn mysql_tables_that_cannot_hold_tokens_exactly_are_refused() {
          DEFAULT CHARSET=latin1"
     ))
     .unwrap();
-    let uri = format!("{base}?table={latin1}");
+    let uri = common::with_option(&base, &format!("table={latin1}"));
     let err = env
         .run(&[
             "--store",
@@ -1079,7 +1079,7 @@ fn mysql_tables_that_cannot_hold_tokens_exactly_are_refused() {
         "INSERT INTO {int_id} (id, user_name, access_token) VALUES (1, 'u', 'a')"
     ))
     .unwrap();
-    let uri = format!("{base}?table={int_id}");
+    let uri = common::with_option(&base, &format!("table={int_id}"));
     for args in [
         vec!["--store", &uri, "list"],
         vec!["--store", &uri, "delete", "01"],

@@ -316,7 +316,7 @@ fn a_source_failing_half_way_leaves_no_trace_in_the_target() {
     #[cfg(feature = "mysql")]
     if let Some(mysql) = servers.iter().find(|s| s.starts_with("mysql:")) {
         // The table did not exist before, so it does not exist after.
-        let (base, table) = mysql.split_once("?table=").unwrap();
+        let (base, table) = (mysql.as_str(), common::table_of(mysql));
         let mut conn = common::mysql_conn(base);
         let found: Vec<String> = mysql::prelude::Queryable::exec(
             &mut conn,
@@ -343,7 +343,7 @@ fn a_lost_mysql_connection_leaves_the_target_as_it_was() {
     let Some(target) = common::mysql_uri("lost") else {
         return;
     };
-    let (base, table) = target.split_once("?table=").unwrap();
+    let (base, table) = (target.as_str(), common::table_of(&target));
     let mut admin = common::mysql_conn(base);
     let table = table.to_string();
     migrate_losing_its_connection(&target, move || {
@@ -466,7 +466,7 @@ fn a_dry_run_into_mysql_changes_no_schema() {
         migrate(
             &env,
             &from,
-            &format!("{base}?table={table}"),
+            &common::with_option(&base, &format!("table={table}")),
             &["--dry-run", "--json"],
         )
         .ok();
@@ -475,10 +475,22 @@ fn a_dry_run_into_mysql_changes_no_schema() {
     // A real run never builds indexes inside an application's existing
     // table (that would hold its write lock for the whole build) ...
     let before = schema(&mut conn, &sdk_table);
-    migrate(&env, &from, &format!("{base}?table={sdk_table}"), &[]).ok();
+    migrate(
+        &env,
+        &from,
+        &common::with_option(&base, &format!("table={sdk_table}")),
+        &[],
+    )
+    .ok();
     assert_eq!(schema(&mut conn, &sdk_table), before);
     // ... but a table tokenstore creates gets its lookup indexes.
-    migrate(&env, &from, &format!("{base}?table={missing_table}"), &[]).ok();
+    migrate(
+        &env,
+        &from,
+        &common::with_option(&base, &format!("table={missing_table}")),
+        &[],
+    )
+    .ok();
     assert!(schema(&mut conn, &missing_table).1 > 1);
 }
 

@@ -216,17 +216,51 @@ pub fn server_uris(prefix: &str) -> Vec<String> {
     uris
 }
 
-/// A connection of its own to the PostgreSQL test server.
+/// The test CA of `scripts/test.sh` (it signed both servers' certificates).
+pub fn test_ca() -> Option<String> {
+    std::env::var("TOKENSTORE_TEST_CA").ok()
+}
+
+/// A connection of its own to the PostgreSQL test server (over TLS,
+/// checked against the test CA, when the server has it).
 #[cfg(feature = "postgres")]
 pub fn pg_conn(base: &str) -> postgres::Client {
     let (base, _) = base.split_once('?').unwrap_or((base, ""));
-    postgres::Client::connect(base, postgres::NoTls).unwrap()
+    let Some(ca) = test_ca() else {
+        return postgres::Client::connect(base, postgres::NoTls).unwrap();
+    };
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let url = format!("{base}?sslmode=require");
+    postgres::Client::connect(&url, tokio_postgres_rustls::MakeRustlsConnect::new(config)).unwrap()
+}
+
+/// The table a server test URI names (its last option).
+pub fn table_of(uri: &str) -> &str {
+    uri.rsplit_once("table=").expect("a table option").1
 }
 
 /// A connection of its own to the test server, for setting up tables.
 #[cfg(feature = "mysql")]
 pub fn mysql_conn(base: &str) -> mysql::Conn {
-    mysql::Conn::new(mysql::Opts::from_url(base).unwrap()).unwrap()
+    let (base, _) = base.split_once('?').unwrap_or((base, ""));
+    let opts = mysql::OptsBuilder::from_opts(mysql::Opts::from_url(base).unwrap());
+    let opts = match test_ca() {
+        Some(ca) => opts.ssl_opts(
+            mysql::SslOpts::default().with_root_cert_path(Some(std::path::PathBuf::from(ca))),
+        ),
+        None => opts,
+    };
+    mysql::Conn::new(opts).unwrap()
 }
 
 /// A table name no other test uses.

@@ -530,9 +530,25 @@ pub(crate) fn scan_rows<R: Read>(
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(corrupt(error_line(&e).unwrap_or(line), &csv_reason(&e))),
+            Err(e) => {
+                let line = error_line(&e).unwrap_or(line);
+                let line = if crlf && layout.is_some() {
+                    line + 1
+                } else {
+                    line
+                };
+                return Err(corrupt(line, &csv_reason(&e)));
+            }
         }
         let line = record.position().map_or(line, |p| p.line());
+        // The csv crate ends a CRLF record at its `\r` and counts the
+        // `\n` only when it reads the next one: every record after the
+        // first starts one line later than it says.
+        let line = if crlf && layout.is_some() {
+            line + 1
+        } else {
+            line
+        };
         let fields = text_fields(&record, layout.is_none() && bom)
             .map_err(|reason| corrupt(line, &reason))?;
         match &layout {
@@ -908,6 +924,19 @@ mod tests {
             .err()
             .unwrap();
         assert!(format!("{err:#}").contains("UTF-8"), "{err:#}");
+        // The Python SDKs write CRLF: the lines counted are the file's.
+        let row = "1,2,3,4,5,6,7,8,9,10\r\n";
+        for (text, line) in [
+            (format!("id,a,b,c,d,e,f,g,h,i\r\n{row}1,2\r\n"), "line 3:"),
+            (
+                format!("id,a,b,c,d,e,f,g,h,i\r\n{row}{row}1,\0\r\n"),
+                "line 4:",
+            ),
+            (format!("id,a,b,c,d,e,f,g,h,i\r\n1,2\r\n"), "line 2:"),
+        ] {
+            let err = parse(&text).err().unwrap();
+            assert!(format!("{err:#}").contains(line), "{line} {err:#}");
+        }
     }
 
     #[test]

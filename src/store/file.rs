@@ -346,6 +346,26 @@ impl TableSink for FileSink {
         self.folders.remove();
         Ok(())
     }
+
+    fn admit(&self, token: &Token) -> Result<()> {
+        // The SDKs read their file with universal newlines (Python) or by
+        // lines (Java, Node): a carriage return in a value comes back as a
+        // line break, or splits the row. Rows already in the file are left
+        // as they are; only what this write puts there is checked.
+        let fields = token.fields();
+        match Field::ALL
+            .into_iter()
+            .find(|f| fields[f.index()].is_some_and(|v| v.contains('\r')))
+        {
+            Some(field) => Err(refused(
+                token.id.as_deref().unwrap_or("(new)"),
+                field,
+                "a carriage return, which the SDKs read back as a line break (a file store \
+                 cannot keep it; a database store can)",
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 impl TokenStore for FileStore {

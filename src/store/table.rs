@@ -313,6 +313,11 @@ pub(crate) trait TableSink {
     fn commit(self: Box<Self>, table: TokenTable) -> Result<()>;
     /// Releases what the transaction held, leaving the store as it was.
     fn abort(self: Box<Self>) -> Result<()>;
+    /// Refuses a token this store cannot hold as its application would
+    /// read it back (checked for every token inserted or updated).
+    fn admit(&self, _token: &Token) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The write transaction of the table-backed stores (memory, file).
@@ -329,6 +334,10 @@ impl<'s> TableTx<'s> {
             changed: false,
             sink: Some(sink),
         }
+    }
+
+    fn admit(&self, token: &Token) -> Result<()> {
+        self.sink.as_ref().map_or(Ok(()), |sink| sink.admit(token))
     }
 
     fn changed<T>(&mut self, result: Result<T>) -> Result<T> {
@@ -360,6 +369,7 @@ impl WriteTx for TableTx<'_> {
 
     fn insert(&mut self, tokens: &[Token]) -> Result<()> {
         for token in tokens {
+            self.admit(token)?;
             let inserted = self.table.insert(token);
             self.changed(inserted)?;
         }
@@ -367,6 +377,7 @@ impl WriteTx for TableTx<'_> {
     }
 
     fn update(&mut self, token: &Token) -> Result<()> {
+        self.admit(token)?;
         let updated = self.table.update(token);
         self.changed(updated)
     }

@@ -96,7 +96,7 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -114,7 +114,7 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -140,7 +140,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -202,7 +202,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -232,7 +232,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -418,7 +418,7 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -480,7 +480,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -498,11 +498,11 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --from)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 --to)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 --on-conflict)
@@ -518,7 +518,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -548,7 +548,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -634,7 +634,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -652,7 +652,7 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
                     ;;
                 *)

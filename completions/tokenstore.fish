@@ -24,7 +24,10 @@ function __fish_tokenstore_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c tokenstore -n "__fish_tokenstore_needs_command" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -s V -l version -d 'Print version'
@@ -60,7 +63,10 @@ json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand save" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
@@ -80,7 +86,10 @@ json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
@@ -93,7 +102,10 @@ json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l reveal -d 'Show secrets in full instead of masked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand find-by-id" -l no-headers -d 'No header line over tables (for scripts reading the tab-separated table)'
@@ -117,7 +129,10 @@ json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expired -d 'Only tokens whose access token expired (expiry time at or before now)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l valid -d 'Only tokens whose access token has not expired (or has no expiry time)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l json -d 'Short for --format json'
@@ -127,7 +142,10 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l safe-spre
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -l user-name -d 'Delete every token of this user name (log the user out)' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l strict -d 'Exit 3 when any id (or the user) has no token'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s h -l help -d 'Print help'
@@ -137,7 +155,10 @@ json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l fields -d 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l expired -l dead -d 'Delete only dead tokens: access token expired and no refresh or grant token to get a new one (refreshable tokens are kept)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l access-expired -d 'Delete every token whose access token expired, refreshable ones included (their users must authorise the application again)'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l dry-run -d 'List what would be deleted, delete nothing'
@@ -149,8 +170,14 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l no-heade
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -l safe-spreadsheet -d 'With --format csv: prefix values that start with = + - @ (formulas to a spreadsheet) with \'; the output is then no longer a store file'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l from -d 'The store to copy from [default: --store]' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l to -d 'The store to copy to' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l from -d 'The store to copy from [default: --store]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l to -d 'The store to copy to' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l on-conflict -d 'What to do with a target token of the same id but other content' -r -f -a "fail\t'Abort before writing anything'
 skip\t'Keep the target\'s token'
 overwrite\t'Replace the target\'s token'"
@@ -159,20 +186,32 @@ wide\t'The table with every column'
 json\t''
 jsonl\t''
 csv\t'The FileStore layout'"
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l dry-run -d 'Print the plan, change nothing'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l delete-source -d 'After the target is verified, delete the migrated tokens from the source'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l json -d 'Print the report as JSON'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -l json -d 'Print it as JSON: {"version": …, "backends": […]}'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -s h -l help -d 'Print help'

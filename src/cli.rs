@@ -23,6 +23,44 @@ pub const BACKENDS: &[&str] = &[
     "mysql",
 ];
 
+/// The URI forms shell completion offers for `--store`, `--from` and
+/// `--to` (what follows the scheme is the user's).
+pub const URI_SCHEMES: &[&str] = &[
+    "memory:",
+    "file:",
+    "sqlite:",
+    #[cfg(feature = "mysql")]
+    "mysql://",
+];
+
+/// Accepts any text as a store URI (it is parsed later, with errors that
+/// say what is wrong) and offers [`URI_SCHEMES`] to shell completion.
+#[derive(Clone)]
+pub struct StoreUriParser;
+
+impl clap::builder::TypedValueParser for StoreUriParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            URI_SCHEMES
+                .iter()
+                .map(|scheme| clap::builder::PossibleValue::new(*scheme)),
+        ))
+    }
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "tokenstore",
@@ -45,7 +83,9 @@ pub struct Cli {
         global = true,
         env = "TOKENSTORE_URI",
         hide_env_values = true,
-        value_name = "URI"
+        value_name = "URI",
+        value_parser = StoreUriParser,
+        hide_possible_values = true
     )]
     pub store: Option<String>,
 
@@ -338,10 +378,10 @@ pub struct PurgeArgs {
 #[derive(Args, Debug)]
 pub struct MigrateArgs {
     /// The store to copy from [default: --store]
-    #[arg(long, value_name = "URI")]
+    #[arg(long, value_name = "URI", value_parser = StoreUriParser, hide_possible_values = true)]
     pub from: Option<String>,
     /// The store to copy to
-    #[arg(long, value_name = "URI")]
+    #[arg(long, value_name = "URI", value_parser = StoreUriParser, hide_possible_values = true)]
     pub to: String,
     /// What to do with a target token of the same id but other content
     #[arg(long, value_enum, default_value_t = OnConflict::Fail)]

@@ -194,3 +194,36 @@ fn the_completion_command_prints_the_committed_scripts() {
         );
     }
 }
+
+#[test]
+fn bash_completes_the_uri_schemes_of_store_flags() {
+    let script = assert_cmd::Command::cargo_bin("tokenstore")
+        .unwrap()
+        .args(["completion", "bash"])
+        .output()
+        .unwrap()
+        .stdout;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokenstore.bash");
+    std::fs::write(&path, script).unwrap();
+    // What bash offers after `tokenstore list --store sq<TAB>` and
+    // `tokenstore migrate --to <TAB>`.
+    let complete = |words: &str| {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+                 _tokenstore tokenstore \"${{COMP_WORDS[COMP_CWORD]}}\" \
+                 \"${{COMP_WORDS[COMP_CWORD - 1]}}\"; echo \"${{COMPREPLY[*]}}\"",
+                path.display()
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(complete("tokenstore list --store sq"), "sqlite:");
+    let all = complete("tokenstore migrate --to ''");
+    for scheme in ["memory:", "file:", "sqlite:"] {
+        assert!(all.split(' ').any(|s| s == scheme), "{all}");
+    }
+}

@@ -952,7 +952,7 @@ mod tests {
                 format!("id,a,b,c,d,e,f,g,h,i\r\n{row}{row}1,\0\r\n"),
                 "line 4:",
             ),
-            (format!("id,a,b,c,d,e,f,g,h,i\r\n1,2\r\n"), "line 2:"),
+            ("id,a,b,c,d,e,f,g,h,i\r\n1,2\r\n".to_string(), "line 2:"),
         ] {
             let err = parse(&text).err().unwrap();
             assert!(format!("{err:#}").contains(line), "{line} {err:#}");

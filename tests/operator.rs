@@ -517,3 +517,80 @@ fn fields_select_what_scripts_need() {
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("no field `nope`"), "{}", run.stderr);
 }
+
+/// `migrate` on a terminal `cols` wide: what the terminal showed.
+fn migrate_on_terminal(env: &TestEnv, cols: usize, args: &str) -> String {
+    let command = format!(
+        "stty cols {cols} rows 50; {} migrate {args}",
+        assert_cmd::cargo::cargo_bin("tokenstore").display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .current_dir(env.dir.path())
+        .env("TERM", "xterm")
+        .output()
+        .expect("script(1) from util-linux");
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{screen}");
+    screen
+}
+
+#[test]
+fn migrate_shows_a_bar_with_total_percent_rate_and_time_left() {
+    let env = TestEnv::new();
+    let mut csv = String::from(
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,\
+         expiry_time,redirect_uri,api_domain\n",
+    );
+    for n in 1..=60_000 {
+        csv +=
+            &format!("{n},u{n}@example.com,1000.C,cs,1000.rt.{n},1000.at.{n},,1767225600000,,\n");
+    }
+    std::fs::write(env.path("big.csv"), csv).unwrap();
+    let screen = migrate_on_terminal(&env, 80, "--from file:big.csv --to sqlite:big.db");
+    // Each redraw, without its escape sequences.
+    let frames: Vec<String> = screen
+        .split(['\r', '\n'])
+        .map(|f| {
+            let mut plain = String::new();
+            let mut chars = f.chars();
+            while let Some(c) = chars.next() {
+                if c == '\u{1b}' {
+                    // CSI: up to and including the final letter.
+                    for c in chars.by_ref() {
+                        if c.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                } else {
+                    plain.push(c);
+                }
+            }
+            plain.trim_end().to_string()
+        })
+        .filter(|f| !f.is_empty())
+        .collect();
+    let bars: Vec<&String> = frames.iter().filter(|f| f.contains("/60,000")).collect();
+    assert!(!bars.is_empty(), "{frames:#?}");
+    for bar in &bars {
+        assert!(
+            bar.chars().count() <= 80,
+            "wider than the terminal: {bar:?}"
+        );
+        assert!(
+            bar.contains('%') && bar.contains("/s") && bar.contains("ETA"),
+            "{bar:?}"
+        );
+        // The rate is a whole number.
+        let rate = bar.split_whitespace().find(|w| w.ends_with("/s")).unwrap();
+        assert!(!rate.contains('.'), "{bar:?}");
+    }
+    assert!(
+        bars.iter().any(|b| ["reading", "writing", "verifying"]
+            .iter()
+            .any(|p| b.contains(p))),
+        "no phase named: {bars:#?}"
+    );
+    let summary = frames.last().unwrap();
+    assert!(summary.contains("copied 60,000 tokens"), "{summary}");
+}

@@ -420,6 +420,25 @@ impl TokenStore for FileStore {
         Ok(fsutil::resolve_store_path(&self.path)?.exists())
     }
 
+    fn size_hint(&mut self) -> Result<Option<u64>> {
+        // Lines after the header (a value with a line break counts twice).
+        let path = fsutil::resolve_store_path(&self.path)?;
+        let Ok(file) = File::open(&path) else {
+            return Ok(None);
+        };
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let (mut lines, mut last) = (0u64, b'\n');
+        loop {
+            let buf = std::io::BufRead::fill_buf(&mut reader)?;
+            let Some(&end) = buf.last() else { break };
+            lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+            last = end;
+            let n = buf.len();
+            std::io::BufRead::consume(&mut reader, n);
+        }
+        Ok(Some((lines + u64::from(last != b'\n')).saturating_sub(1)))
+    }
+
     fn notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)
     }

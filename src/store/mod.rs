@@ -59,6 +59,12 @@ pub trait TokenStore {
     /// Facts and warnings about the store for `info`, beyond its tokens.
     fn describe(&mut self) -> Result<Details>;
 
+    /// About how many tokens the store holds, for progress displays, when
+    /// that is cheap to learn.
+    fn size_hint(&mut self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
     /// Whether the store is there (a file, or a table in its database).
     fn exists(&mut self) -> Result<bool> {
         Ok(true)

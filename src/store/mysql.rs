@@ -33,6 +33,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
     lock_rows: " FOR UPDATE",
     rows_per_insert: 200,
     fast_max_id: None,
+    count_as_text: |table| format!("SELECT CAST(COUNT(*) AS CHAR) FROM {table}"),
     exact_max_id: |table, id| {
         format!(
             "SELECT {id} FROM {table} WHERE {id} REGEXP '^[0-9]+$' \

@@ -47,6 +47,8 @@ pub(crate) struct Dialect {
     pub create_suffix: &'static str,
     /// Extra indexes tokenstore creates on a table it creates.
     pub extra_indexes: fn(table: &str) -> Vec<String>,
+    /// A query for the number of rows, as text.
+    pub count_as_text: fn(table: &str) -> String,
 }
 
 /// The database operations a backend provides; the engine does the rest.
@@ -372,6 +374,19 @@ impl<C: SqlConn> TokenStore for SqlStore<C> {
 
     fn exists(&mut self) -> Result<bool> {
         Ok(self.schema()?.is_some())
+    }
+
+    fn size_hint(&mut self) -> Result<Option<u64>> {
+        let Some(schema) = self.schema()? else {
+            return Ok(Some(0));
+        };
+        let sql = (self.conn.dialect().count_as_text)(&schema.table);
+        let count = self.conn.query_column(&sql, &[])?;
+        Ok(count
+            .first()
+            .cloned()
+            .flatten()
+            .and_then(|n| n.parse().ok()))
     }
 
     fn describe(&mut self) -> Result<Details> {

@@ -34,6 +34,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
              ORDER BY CAST({id} AS INTEGER) DESC, {id} DESC LIMIT 1"
         )
     }),
+    count_as_text: |table| format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}"),
     exact_max_id: |table, id| {
         format!(
             "SELECT {id} FROM {table} WHERE {id} <> '' AND {id} NOT GLOB '*[^0-9]*' \

@@ -594,3 +594,41 @@ fn migrate_shows_a_bar_with_total_percent_rate_and_time_left() {
     let summary = frames.last().unwrap();
     assert!(summary.contains("copied 60,000 tokens"), "{summary}");
 }
+
+#[test]
+fn list_of_a_file_out_of_id_order_comes_out_in_id_order_over_several_passes() {
+    let env = TestEnv::new();
+    let mut csv = String::from(
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,\
+         expiry_time,redirect_uri,api_domain\n",
+    );
+    // More rows than one pass of the ordered listing holds, in an order
+    // that is not id order: descending, with a string id and a 20-digit one.
+    let n = 70_000;
+    for id in (1..=n).rev() {
+        csv += &format!("{id},u{id},c,,r{id},,,,,\n");
+    }
+    csv += "abc,ua,c,,ra,,,,,\n12345678901234567890,ub,c,,rb,,,,,\n";
+    std::fs::write(env.path("t.csv"), csv).unwrap();
+    let out = env
+        .run(&[
+            "--store",
+            "file:t.csv",
+            "list",
+            "-o",
+            "csv",
+            "--fields",
+            "id",
+        ])
+        .ok();
+    let ids: Vec<&str> = out.lines().skip(1).collect();
+    let mut want: Vec<String> = (1..=n).map(|id| id.to_string()).collect();
+    want.push("12345678901234567890".into());
+    want.push("abc".into());
+    assert_eq!(ids.len(), want.len());
+    assert!(
+        ids.iter().zip(&want).all(|(a, b)| a == b),
+        "{:?}",
+        &ids[..5]
+    );
+}

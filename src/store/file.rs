@@ -18,7 +18,7 @@ use super::fsutil::{self, CreatedFolders, Stamp, WriterLock};
 use super::table::{Row, RowRef, TableSink, TableTx, TokenTable};
 use super::{absolute, permission_warning, Details, StoreError, TokenStore, WriteTx};
 use crate::field::Field;
-use crate::token::{BestMatch, MatchKey, Token};
+use crate::token::{compare_ids, BestMatch, MatchKey, Token};
 pub use crate::uri::Flavor;
 
 /// The header of a new file: the Python SDK 8.0 labels.
@@ -153,26 +153,82 @@ impl FileStore {
         self
     }
 
+    /// Opens the file to read, once it does not look half-written; a
+    /// missing file is `None`.
+    fn open_to_read(&self) -> Result<Option<File>> {
+        let path = fsutil::resolve_store_path(&self.path)?;
+        if wait_until_settled(&path) {
+            return Err(half_written(&path, b""));
+        }
+        match File::open(&path) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot open {}", self.path.display())),
+        }
+    }
+
     /// Streams the file's rows to `visit`; a missing file has none.
     fn stream(
         &mut self,
         visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
     ) -> Result<Option<Layout>> {
-        let path = fsutil::resolve_store_path(&self.path)?;
-        if wait_until_settled(&path) {
-            return Err(half_written(&path, b""));
+        match self.open_to_read()? {
+            Some(file) => self.stream_open(&file, visit),
+            None => Ok(None),
         }
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot open {}", self.path.display()))
-            }
-        };
+    }
+
+    /// Streams the rows of the open file from its start.
+    fn stream_open(
+        &mut self,
+        mut file: &File,
+        visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
+    ) -> Result<Option<Layout>> {
+        use std::io::{Seek, SeekFrom};
+        file.seek(SeekFrom::Start(0))?;
         let layout = scan_rows(BufReader::with_capacity(1 << 16, file), visit)
             .with_context(|| format!("cannot read {}", self.path.display()))?;
         self.notes = layout.as_ref().map(|l| l.notes.clone()).unwrap_or_default();
         Ok(layout)
+    }
+}
+
+/// Rows an unsorted file is listed in id order with, a pass over the file
+/// each: bounds what `list` holds (about 25 MB) whatever the file's size.
+const ROWS_PER_ORDERED_PASS: usize = 65_536;
+
+/// Every id of a file in one buffer, for sorting the file's rows by id
+/// without holding them.
+#[derive(Default)]
+struct IdArena {
+    text: String,
+    /// Per row in file order: where its id lies in `text`, or `None`.
+    spans: Vec<Option<(u32, u32)>>,
+}
+
+impl IdArena {
+    fn push(&mut self, id: Option<&str>) -> Result<()> {
+        let span = match id {
+            Some(id) => {
+                let start = u32::try_from(self.text.len()).context("ids over 4 GiB")?;
+                self.text.push_str(id);
+                Some((start, id.len() as u32))
+            }
+            None => None,
+        };
+        self.spans.push(span);
+        Ok(())
+    }
+
+    fn id(&self, row: usize) -> Option<&str> {
+        self.spans[row].map(|(start, len)| &self.text[start as usize..(start + len) as usize])
+    }
+
+    /// Row numbers in id order (ties in file order).
+    fn order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.spans.len() as u32).collect();
+        order.sort_by(|&a, &b| compare_ids(self.id(a as usize), self.id(b as usize)));
+        order
     }
 }
 
@@ -374,6 +430,75 @@ impl TableSink for FileSink {
 impl TokenStore for FileStore {
     fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
         self.stream(&mut |row| visit(row.to_token())).map(|_| ())
+    }
+
+    /// A file already in id order (as the SDKs and tokenstore write them)
+    /// is streamed as it is read, after a first pass that checks the
+    /// order; another is listed in windows of its id order, a pass each,
+    /// so memory stays bounded. Every pass reads the same open file.
+    fn scan_in_id_order(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        let Some(file) = self.open_to_read()? else {
+            return Ok(());
+        };
+        let mut ids = IdArena::default();
+        let mut sorted = true;
+        let mut last_id: Option<String> = None;
+        self.stream_open(&file, &mut |row| {
+            let id = row.fields()[0];
+            if sorted && compare_ids(last_id.as_deref(), id) == std::cmp::Ordering::Greater {
+                sorted = false;
+            }
+            if sorted {
+                match (&mut last_id, id) {
+                    (Some(last), Some(id)) => {
+                        last.clear();
+                        last.push_str(id);
+                    }
+                    (last, id) => *last = id.map(str::to_owned),
+                }
+            }
+            ids.push(id)
+        })?;
+        if sorted {
+            drop(ids);
+            self.stream_open(&file, &mut |row| visit(row.to_token()))?;
+            return Ok(());
+        }
+        // Each row's place in id order, then one pass per window of places.
+        let order = ids.order();
+        drop(ids);
+        let mut place = vec![0u32; order.len()];
+        for (at, &row) in order.iter().enumerate() {
+            place[row as usize] = at as u32;
+        }
+        drop(order);
+        let mut first = 0;
+        while first < place.len() {
+            let end = (first + ROWS_PER_ORDERED_PASS).min(place.len());
+            let mut window: Vec<Option<Row>> = vec![None; end - first];
+            let mut row_number = 0;
+            self.stream_open(&file, &mut |row| {
+                let at = place.get(row_number).copied().unwrap_or(u32::MAX) as usize;
+                row_number += 1;
+                if (first..end).contains(&at) {
+                    window[at - first] = Some(row.to_row());
+                }
+                Ok(())
+            })?;
+            if row_number != place.len() || window.iter().any(Option::is_none) {
+                return Err(StoreError::Changed(format!(
+                    "{} changed while it was being listed (an application saved meanwhile); \
+                     try again",
+                    self.path.display()
+                ))
+                .into());
+            }
+            for row in window.into_iter().flatten() {
+                visit(row.to_token())?;
+            }
+            first = end;
+        }
+        Ok(())
     }
 
     fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
@@ -683,24 +808,35 @@ fn scan_simple<R: Read>(
             let rest = std::io::Cursor::new(buf).chain(input);
             return scan_quoted(rest, state, line, visit);
         };
-        for piece in text.split_inclusive('\n') {
-            let mut content = piece.strip_suffix('\n').unwrap_or(piece);
-            content = content.strip_suffix('\r').unwrap_or(content);
-            if line == 1 && state.bom {
-                content = content.strip_prefix('\u{feff}').unwrap_or(content);
+        // One pass over the commas and line breaks of the block.
+        let mut fields = TextFields::default();
+        let mut field_start = 0;
+        let stops = memchr::memchr2_iter(b',', b'\n', text.as_bytes());
+        // A last line without a line break ends at the end of the block.
+        let last = (!text.ends_with('\n') && !text.is_empty()).then_some(text.len());
+        for stop in stops.chain(last) {
+            let at_line_end = stop == text.len() || text.as_bytes()[stop] == b'\n';
+            let mut field = &text[field_start..stop];
+            if at_line_end {
+                field = field.strip_suffix('\r').unwrap_or(field);
             }
-            // The CSV reader (like Python's) skips blank lines.
-            if !content.is_empty() {
-                let mut fields = TextFields::default();
-                for (i, field) in content.split(',').enumerate() {
-                    if let Some(slot) = fields.first.get_mut(i) {
-                        *slot = field;
-                    }
-                    fields.count += 1;
+            if fields.count == 0 && line == 1 && state.bom {
+                field = field.strip_prefix('\u{feff}').unwrap_or(field);
+            }
+            if let Some(slot) = fields.first.get_mut(fields.count) {
+                *slot = field;
+            }
+            fields.count += 1;
+            field_start = stop + 1;
+            if at_line_end {
+                // The CSV reader (like Python's) skips blank lines.
+                let blank = fields.count == 1 && fields.first[0].is_empty();
+                if !blank {
+                    state.record(line, &mut fields, visit)?;
                 }
-                state.record(line, &mut fields, visit)?;
+                fields = TextFields::default();
+                line += 1;
             }
-            line += 1;
         }
         if eof {
             return Ok(());

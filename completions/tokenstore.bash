@@ -464,7 +464,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --sort)
-                    COMPREPLY=($(compgen -W "id expiry user" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "id expiry user stored" -- "${cur}"))
                     return 0
                     ;;
                 --format)

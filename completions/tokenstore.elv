@@ -109,7 +109,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --state 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)'
             cand --expiring-within 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)'
             cand --limit 'Print at most this many tokens'
-            cand --sort 'Order: by id (streamed), or by expiry or user (sorted in memory)'
+            cand --sort 'Order: id or stored (streamed), expiry or user (sorted in memory)'
             cand -o 'Output format'
             cand --format 'Output format'
             cand --fields 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state'

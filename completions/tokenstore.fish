@@ -120,9 +120,10 @@ refreshable\t'Its access token is expired or missing, but a refresh or grant tok
 dead\t'Nothing left to use: no live access token, nothing to refresh with'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l expiring-within -d 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l limit -d 'Print at most this many tokens' -r
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l sort -d 'Order: by id (streamed), or by expiry or user (sorted in memory)' -r -f -a "id\t'Numeric id order, streamed from the store'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l sort -d 'Order: id or stored (streamed), expiry or user (sorted in memory)' -r -f -a "id\t'Numeric id order, streamed from the store'
 expiry\t'Soonest expiry first (no expiry time last)'
-user\t'User name, then id'"
+user\t'User name, then id'
+stored\t'As the store holds them (file order; the database\'s own), streamed as read: the first token out soonest'"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
 wide\t'The table with every column'
 json\t''

@@ -328,7 +328,7 @@ pub struct ListArgs {
     /// Print at most this many tokens
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// Order: by id (streamed), or by expiry or user (sorted in memory)
+    /// Order: id or stored (streamed), expiry or user (sorted in memory)
     #[arg(long, value_enum, default_value_t = SortBy::Id)]
     pub sort: SortBy,
     #[command(flatten)]

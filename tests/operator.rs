@@ -410,6 +410,15 @@ fn list_limits_sorts_and_purge_says_which_it_deleted() {
     assert_eq!(users(&["--limit", "2"]), ["carol", "alice"]);
     assert_eq!(users(&["--sort", "user"]), ["alice", "bob", "carol"]);
     assert_eq!(users(&["--sort", "expiry", "--limit", "1"]), ["alice"]);
+    // A file in another order than its ids: `stored` is the file's order.
+    let path = env.path("t.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.swap(1, 3);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    assert_eq!(users(&[]), ["carol", "alice", "bob"]);
+    assert_eq!(users(&["--sort", "stored"]), ["bob", "alice", "carol"]);
+    assert_eq!(users(&["--sort", "stored", "--limit", "1"]), ["bob"]);
     let out = env.run(&["--store", &store, "purge", "--yes", "-v"]).ok();
     assert_eq!(
         out,

@@ -445,9 +445,9 @@ impl TokenStore for FileStore {
         let mut last_id: Option<String> = None;
         self.stream_open(&file, &mut |row| {
             let id = row.fields()[0];
-            if sorted && compare_ids(last_id.as_deref(), id) == std::cmp::Ordering::Greater {
-                sorted = false;
-            }
+            let after_last = ids.spans.is_empty()
+                || compare_ids(last_id.as_deref(), id) != std::cmp::Ordering::Greater;
+            sorted &= after_last;
             if sorted {
                 match (&mut last_id, id) {
                     (Some(last), Some(id)) => {

@@ -126,7 +126,9 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
             )
         } else if key.contains("malformed") {
             (200, format!("<html>upstream error for {key}</html>"))
-        } else if key.contains("revoked") || s.revoked.contains(&key) || s.used_grants.contains(&key)
+        } else if key.contains("revoked")
+            || s.revoked.contains(&key)
+            || s.used_grants.contains(&key)
         {
             (200, r#"{"error":"invalid_code"}"#.to_string())
         } else {
@@ -153,7 +155,10 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
         let token = param("token");
         let mut s = state.lock().unwrap();
         if token.contains("revoked") || s.revoked.contains(&token) || token.is_empty() {
-            (400, r#"{"status":"failure","error":"invalid_token"}"#.to_string())
+            (
+                400,
+                r#"{"status":"failure","error":"invalid_token"}"#.to_string(),
+            )
         } else {
             s.revoked.push(token);
             (200, r#"{"status":"success"}"#.to_string())
@@ -343,14 +348,23 @@ fn each_store(test: impl Fn(&dyn Fn(&TestEnv) -> String)) {
 #[test]
 fn token_prints_a_valid_access_token_and_nothing_else_without_asking_zoho() {
     each_store(|store| {
-        let alice = token_json("1", "alice@example.com", "alice", Some(now_ms() + 3_600_000));
+        let alice = token_json(
+            "1",
+            "alice@example.com",
+            "alice",
+            Some(now_ms() + 3_600_000),
+        );
         let w = World::new(store, &[alice]);
         let run = w.run_unscanned(&["token", "--user", "alice@example.com"]);
         assert_eq!(run.ok(), "AT-alice-1a2b3c4d5e6f\n");
         let by_id = w.run_unscanned(&["token", "1"]);
         assert_eq!(by_id.stderr, "");
         assert_eq!(by_id.ok(), "AT-alice-1a2b3c4d5e6f\n");
-        assert_eq!(w.zoho.requests().len(), 0, "Zoho was asked for a valid token");
+        assert_eq!(
+            w.zoho.requests().len(),
+            0,
+            "Zoho was asked for a valid token"
+        );
     });
 }
 
@@ -361,7 +375,9 @@ fn token_refreshes_an_expiring_token_once_and_saves_it_as_the_sdks_do() {
         let alice = token_json("1", "alice@example.com", "alice", Some(now_ms() + 120_000));
         let w = World::new(store, &[alice]);
         let before = now_ms();
-        let printed = w.run_unscanned(&["token", "--user", "alice@example.com"]).ok();
+        let printed = w
+            .run_unscanned(&["token", "--user", "alice@example.com"])
+            .ok();
         assert_eq!(printed, "AT-minted-1-5e4d3c2b1a09\n");
 
         let requests = w.zoho.requests();
@@ -432,13 +448,19 @@ fn token_failures_are_one_line_with_zohos_code_and_change_nothing() {
         let w = World::new(store, &tokens);
         let before = w.tokens();
         let err = w.run(&["token", "1"]).fails(1);
-        assert!(err.contains("`invalid_code`") && err.contains("authorise"), "{err}");
+        assert!(
+            err.contains("`invalid_code`") && err.contains("authorise"),
+            "{err}"
+        );
         let err = w.run(&["token", "2"]).fails(1);
         assert!(err.contains("`invalid_client`"), "{err}");
         let err = w.run(&["token", "3"]).fails(1);
         assert!(err.contains("10 access tokens in 10 minutes"), "{err}");
         let err = w.run(&["token", "4"]).fails(1);
-        assert!(err.contains("cannot read") && err.contains("not JSON"), "{err}");
+        assert!(
+            err.contains("cannot read") && err.contains("not JSON"),
+            "{err}"
+        );
         assert!(!err.contains("html"), "Zoho's body repeated: {err}");
         assert_eq!(w.tokens(), before, "a failed refresh changed the store");
         // Nobody: exit 3, as find.
@@ -483,13 +505,26 @@ fn the_accounts_server_comes_from_the_api_domain_or_a_safe_override() {
     let store = format!("file:{}", env.path("t.csv").display());
     let mut t = token_json("1", "a@example.com", "alice", Some(now_ms() - 1000));
     t["api_domain"] = serde_json::Value::Null;
-    env.run_with_stdin(&["--store", &store, "save", "--input", "-", "-q"], &format!("{t}\n"))
-        .ok();
+    env.run_with_stdin(
+        &["--store", &store, "save", "--input", "-", "-q"],
+        &format!("{t}\n"),
+    )
+    .ok();
     let err = env.run(&["--store", &store, "token", "1"]).fails(1);
-    assert!(err.contains("no api_domain") && err.contains("--accounts-url"), "{err}");
+    assert!(
+        err.contains("no api_domain") && err.contains("--accounts-url"),
+        "{err}"
+    );
     // Secrets never go over plain http to another machine.
     let err = env
-        .run(&["--store", &store, "token", "1", "--accounts-url", "http://accounts.zoho.com"])
+        .run(&[
+            "--store",
+            &store,
+            "token",
+            "1",
+            "--accounts-url",
+            "http://accounts.zoho.com",
+        ])
         .fails(2);
     assert!(err.contains("https"), "{err}");
 }
@@ -512,8 +547,12 @@ fn refresh_reports_each_token_saves_the_refreshed_and_exits_1_on_failures() {
 
         let dry = w.run(&["refresh", "--all", "--dry-run"]);
         assert_eq!(dry.code, Some(0), "{}", dry.stderr);
-        assert!(dry.stdout.contains("token 1 (alice@example.com): would refresh it"));
-        assert!(dry.stdout.contains("token 2 (bob@example.com): still valid"));
+        assert!(dry
+            .stdout
+            .contains("token 1 (alice@example.com): would refresh it"));
+        assert!(dry
+            .stdout
+            .contains("token 2 (bob@example.com): still valid"));
         assert_eq!(w.zoho.requests().len(), 0, "a dry run asked Zoho");
         assert_eq!(w.tokens(), before);
 
@@ -535,7 +574,9 @@ fn refresh_reports_each_token_saves_the_refreshed_and_exits_1_on_failures() {
         }
 
         // JSON for scripts; a refresh by user.
-        let json = w.run(&["refresh", "--user", "alice@example.com", "--json"]).ok();
+        let json = w
+            .run(&["refresh", "--user", "alice@example.com", "--json"])
+            .ok();
         let report: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(report[0]["id"], "1");
         assert_eq!(report[0]["result"], "still_valid");
@@ -554,7 +595,11 @@ fn a_grant_only_token_is_exchanged_once_and_saved() {
         let w = World::new(store, &[t]);
         let run = w.run(&["refresh", "1"]);
         assert_eq!(run.code, Some(0), "{}", run.stderr);
-        assert!(run.stdout.contains("grant token exchanged"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("grant token exchanged"),
+            "{}",
+            run.stdout
+        );
         let r = &w.zoho.requests()[0];
         assert_eq!(r.params["grant_type"], "authorization_code");
         assert_eq!(r.params["code"], "GT-grant-aa11bb22cc33");
@@ -664,14 +709,21 @@ fn check_finds_revoked_tokens_without_changing_the_store_and_purges_on_request()
             .collect();
         assert_eq!(
             states,
-            [("1", "alive"), ("2", "revoked"), ("3", "revoked"), ("4", "dead")]
+            [
+                ("1", "alive"),
+                ("2", "revoked"),
+                ("3", "revoked"),
+                ("4", "dead")
+            ]
         );
         assert_eq!(report[2]["error"], "invalid_client");
         assert_eq!(w.tokens(), before);
 
         let run = w.run(&["check", "--all", "--purge"]);
         assert_eq!(run.code, Some(1));
-        assert!(run.stdout.contains("revoked (Zoho refused it with `invalid_code`"));
+        assert!(run
+            .stdout
+            .contains("revoked (Zoho refused it with `invalid_code`"));
         let left: Vec<String> = {
             let mut ids: Vec<String> = w.tokens().into_keys().collect();
             ids.sort();

@@ -325,7 +325,16 @@ fn unreachable(accounts: &str, error: &ureq::Error) -> ZohoError {
         E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             "the connection was refused".to_string()
         }
-        E::Io(io) => format!("the connection failed ({})", io.kind()),
+        E::Io(io) => match io.kind() {
+            std::io::ErrorKind::TimedOut => {
+                format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())
+            }
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof => {
+                "the connection was closed before an answer came".to_string()
+            }
+            _ => "the connection failed (no network, or a host name that does not resolve?)"
+                .to_string(),
+        },
         E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => {
             "the TLS handshake failed (is it really the accounts server?)".to_string()
         }

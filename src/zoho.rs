@@ -87,6 +87,7 @@ fn rejected_message(code: &str) -> String {
             "the client id or secret is wrong, or the client was deleted in Zoho's API console"
         }
         "invalid_redirect_uri" => "the redirect URL does not match the client's",
+        "invalid_token" => "Zoho does not know this refresh token (already revoked, or wrong)",
         _ => "see Zoho's OAuth documentation for this code",
     };
     format!("Zoho refused it with `{code}`: {advice}")
@@ -268,7 +269,8 @@ impl Accounts {
         if status == 200 && answer.status.as_deref() == Some("success") {
             return Ok(());
         }
-        Err(answer.error_or(status, "invalid_token"))
+        // Zoho answers an unknown token with HTTP 400 (its code, if any, wins).
+        Err(answer.error_or(status, (status == 400).then_some("invalid_token")))
     }
 
     fn token_call(&self, accounts: &str, form: &[(&str, &str)]) -> Result<TokenAnswer, ZohoError> {
@@ -284,7 +286,7 @@ impl Accounts {
         }
         let answer: TokenAnswer = serde_json::from_str(&body).map_err(|_| not_json(status))?;
         if answer.error.is_some() || !(200..300).contains(&status) {
-            return Err(answer.error_or(status, "unexpected_status"));
+            return Err(answer.error_or(status, None));
         }
         Ok(answer)
     }
@@ -397,12 +399,15 @@ impl TokenAnswer {
         })
     }
 
-    /// Zoho's error code as a typed error; only a short code of plain
-    /// characters is repeated, never free text from the answer.
-    fn error_or(self, status: u16, otherwise: &str) -> ZohoError {
-        let code = match self.error {
-            Some(serde_json::Value::String(code)) => code,
-            _ => otherwise.to_string(),
+    /// Zoho's error code as a typed error (`otherwise` when the answer
+    /// has none); only a short code of plain characters is repeated, never
+    /// free text from the answer.
+    fn error_or(self, status: u16, otherwise: Option<&str>) -> ZohoError {
+        let code = match (self.error, otherwise) {
+            (Some(serde_json::Value::String(code)), _) => code,
+            (_, Some(code)) => code.to_string(),
+            _ if status == 429 => return ZohoError::RateLimited,
+            _ => return ZohoError::BadAnswer(format!("HTTP {status} without an error code")),
         };
         if status == 429 || code.eq_ignore_ascii_case("access denied") {
             return ZohoError::RateLimited;
@@ -495,15 +500,23 @@ mod tests {
     fn errors_repeat_only_plain_codes() {
         let read = |json: &str| serde_json::from_str::<TokenAnswer>(json).unwrap();
         assert_eq!(
-            read(r#"{"error":"invalid_code"}"#).error_or(200, "x"),
+            read(r#"{"error":"invalid_code"}"#).error_or(200, None),
             ZohoError::Rejected("invalid_code".into())
         );
         assert_eq!(
-            read(r#"{"error":"Access Denied","error_description":"too many"}"#).error_or(400, "x"),
+            read(r#"{"error":"Access Denied","error_description":"too many"}"#).error_or(400, None),
             ZohoError::RateLimited
         );
-        let odd = read(r#"{"error":"<script>1000.secret"}"#).error_or(400, "x");
+        let odd = read(r#"{"error":"<script>1000.secret"}"#).error_or(400, None);
         assert!(!odd.to_string().contains("secret"), "{odd}");
+        assert!(matches!(
+            read(r#"{"status":"failure"}"#).error_or(502, None),
+            ZohoError::BadAnswer(_)
+        ));
+        assert_eq!(
+            read(r#"{"status":"failure"}"#).error_or(400, Some("invalid_token")),
+            ZohoError::Rejected("invalid_token".into())
+        );
         assert!(ZohoError::Rejected("invalid_client".into()).is_revoked());
         assert!(!ZohoError::RateLimited.is_revoked());
     }

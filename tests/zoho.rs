@@ -33,6 +33,9 @@ struct ServerState {
     revoked: Vec<String>,
     used_grants: Vec<String>,
     minted: usize,
+    /// Run once when the next token request arrives, before answering
+    /// (an application writing the store while Zoho answers).
+    on_token_request: Option<Box<dyn FnOnce() + Send>>,
 }
 
 /// Zoho's accounts server as its documentation describes it. What it
@@ -114,6 +117,10 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
         }
         if key.contains("delay") {
             std::thread::sleep(Duration::from_millis(700));
+        }
+        let hook = state.lock().unwrap().on_token_request.take();
+        if let Some(hook) = hook {
+            hook();
         }
         let mut s = state.lock().unwrap();
         if param("client_id") == "bad-client" {
@@ -733,4 +740,81 @@ fn check_finds_revoked_tokens_without_changing_the_store_and_purges_on_request()
         let ok = w.run(&["check", "1"]);
         assert_eq!(ok.code, Some(0), "{}", ok.stderr);
     });
+}
+
+// ---------------------------------------------------------------------
+// In the library: a write run again does not ask Zoho again.
+
+/// An application rewrites the file while Zoho answers: the write is
+/// refused as changed and runs again on the application's file, with the
+/// access token already fetched; Zoho is asked once, and both the
+/// application's token and the refreshed one are in the file.
+#[test]
+fn a_refresh_run_again_after_the_file_changed_asks_zoho_once() {
+    use tokenstore::ops::access::{make_fresh, Outcome, Settings};
+    use tokenstore::store::TokenStoreExt;
+
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let uri = format!("file:{}", path.display());
+    let alice = token_json("1", "alice@example.com", "alice", Some(now_ms() - 1000));
+    env.run_with_stdin(
+        &["--store", &uri, "save", "--input", "-", "-q"],
+        &format!("{alice}\n"),
+    )
+    .ok();
+    let zoho = FakeZoho::start();
+    // The "SDK": truncate and write its own view of the store, one more user.
+    let app = format!(
+        "{}{}\n",
+        std::fs::read_to_string(&path).unwrap(),
+        "2,app@example.com,,,,AT-app-0a0b0c0d0e0f,,,,"
+    );
+    let (write_to, written) = (path.clone(), app.clone());
+    zoho.state.lock().unwrap().on_token_request = Some(Box::new(move || {
+        std::fs::write(&write_to, written).unwrap();
+    }));
+
+    let mut store =
+        tokenstore::store::open(&tokenstore::uri::StoreUri::parse(&uri).unwrap()).unwrap();
+    let accounts = tokenstore::zoho::Accounts::new();
+    let settings = Settings {
+        accounts: &accounts,
+        accounts_url: Some(&zoho.url),
+        margin_ms: 300_000,
+    };
+    let (token, outcome) = make_fresh(store.as_mut(), "1", &settings, false)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(outcome, Outcome::Refreshed), "{outcome:?}");
+    assert_eq!(
+        token.access_token.unwrap().expose(),
+        "AT-minted-1-5e4d3c2b1a09"
+    );
+    assert_eq!(
+        zoho.count(TOKEN_PATH),
+        1,
+        "Zoho was asked again on the re-run"
+    );
+    let users: Vec<(String, String)> = store
+        .get_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            (
+                t.user_name.unwrap(),
+                t.access_token.unwrap().expose().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        users,
+        [
+            (
+                "alice@example.com".into(),
+                "AT-minted-1-5e4d3c2b1a09".into()
+            ),
+            ("app@example.com".into(), "AT-app-0a0b0c0d0e0f".into())
+        ]
+    );
 }

@@ -783,7 +783,8 @@ fn a_refresh_run_again_after_the_file_changed_asks_zoho_once() {
         accounts_url: Some(&zoho.url),
         margin_ms: 300_000,
     };
-    let (token, outcome) = make_fresh(store.as_mut(), "1", &settings, false)
+    let listed = store.find_token_by_id("1").unwrap().unwrap();
+    let (token, outcome) = make_fresh(store.as_mut(), listed, &settings, false)
         .unwrap()
         .unwrap();
     assert!(matches!(outcome, Outcome::Refreshed), "{outcome:?}");

@@ -33,7 +33,7 @@ pub fn run(store: StoreArg<'_>, args: RefreshArgs) -> Result<Exit> {
     let mut failed = 0usize;
     for listed in &tokens {
         let id = listed.id.clone().unwrap_or_default();
-        let fresh = make_fresh(store.as_mut(), &id, &settings, args.dry_run)
+        let fresh = make_fresh(store.as_mut(), listed.clone(), &settings, args.dry_run)
             .with_context(|| format!("cannot refresh token {id} in {uri}"))?;
         let Some((token, outcome)) = fresh else {
             // Deleted since it was listed: nothing to refresh.

@@ -8,35 +8,38 @@ use crate::cli::TokenArgs;
 use crate::ops::access::{make_fresh, Outcome, Settings};
 use crate::token::MatchKey;
 use crate::zoho::Accounts;
-use crate::Exit;
+use crate::{Exit, UsageError};
 
 pub fn run(store: StoreArg<'_>, args: TokenArgs) -> Result<Exit> {
     let override_url = super::accounts_override(&args.zoho)?;
     let (uri, mut store) = store.open_existing(false)?;
-    let id = match (&args.id, &args.user) {
-        (Some(id), _) => Some(id.clone()),
-        (None, Some(user)) => store
-            .find(&MatchKey::UserName(user))
-            .with_context(|| format!("cannot read {uri}"))?
-            .and_then(|t| t.id),
-        (None, None) => None,
+    let key = match (&args.id, &args.user) {
+        (Some(id), _) => MatchKey::Id(id),
+        (None, Some(user)) => MatchKey::UserName(user),
+        (None, None) => return Err(UsageError("token needs an id or --user".into()).into()),
     };
-    let wanted = match (&args.id, &args.user) {
-        (Some(id), _) => format!("no token with id {id}"),
-        (None, Some(user)) => format!("no token of user {user}"),
-        (None, None) => "no token".to_string(),
+    let wanted = match key {
+        MatchKey::Id(id) => format!("no token with id {id}"),
+        _ => format!(
+            "no token of user {}",
+            args.user.as_deref().unwrap_or_default()
+        ),
     };
-    let Some(id) = id else {
+    let Some(listed) = store
+        .find(&key)
+        .with_context(|| format!("cannot read {uri}"))?
+    else {
         crate::output::notice(&format!("{wanted} in {uri}"));
         return Ok(Exit::NotFound);
     };
+    let id = listed.id.clone().unwrap_or_default();
     let accounts = Accounts::new();
     let settings = Settings {
         accounts: &accounts,
         accounts_url: override_url.as_deref(),
         margin_ms: i64::try_from(args.min_valid.as_millis()).unwrap_or(i64::MAX),
     };
-    let fresh = make_fresh(store.as_mut(), &id, &settings, false)
+    let fresh = make_fresh(store.as_mut(), listed, &settings, false)
         .with_context(|| format!("cannot refresh token {id} in {uri}"))?;
     let Some((token, outcome)) = fresh else {
         crate::output::notice(&format!("{wanted} in {uri}"));

@@ -140,37 +140,36 @@ fn fetch(token: &Token, need: Need, settings: &Settings<'_>) -> Result<Granted, 
     })
 }
 
-/// Makes the token with this id hold an access token that lives beyond
-/// the margin, refreshing (or exchanging) and saving it when needed; see
-/// the module's notes on locking. `None` when there is no such token.
-/// A failure to get a token from Zoho is an `Outcome::Failed` (nothing
-/// written); an `Err` is a failure of the store.
+/// Makes a token hold an access token that lives beyond the margin,
+/// refreshing (or exchanging) and saving it when needed; see the module's
+/// notes on locking. `listed` is the token as read without the lock: one
+/// that needs nothing is returned as it is, so scripts asking for tokens
+/// take no write lock and do not queue behind the application. `None` when
+/// the token is gone by the time the lock is held. A failure to get a token
+/// from Zoho is an `Outcome::Failed` (nothing written); an `Err` is a
+/// failure of the store.
 pub fn make_fresh(
     store: &mut dyn TokenStore,
-    id: &str,
+    listed: Token,
     settings: &Settings<'_>,
     dry_run: bool,
 ) -> Result<Option<(Token, Outcome)>> {
-    // Without the lock first: a token that is fine needs no write lock,
-    // so scripts asking for tokens do not queue behind the application.
-    let Some(token) = store.find_token_by_id(id)? else {
-        return Ok(None);
-    };
-    match Need::of(&token, now_ms(), settings.margin_ms) {
-        Need::Nothing => return Ok(Some((token, Outcome::StillValid))),
+    match Need::of(&listed, now_ms(), settings.margin_ms) {
+        Need::Nothing => return Ok(Some((listed, Outcome::StillValid))),
         Need::Impossible => {
             return Ok(Some((
-                token,
+                listed,
                 Outcome::Failed(Problem::Unusable(DEAD.into())),
             )))
         }
-        need if dry_run => return Ok(Some((token, Outcome::Would(need)))),
+        need if dry_run => return Ok(Some((listed, Outcome::Would(need)))),
         _ => {}
     }
+    let id = listed.id.clone().unwrap_or_default();
     // Zoho's answer and when it came, kept across a re-run of the closure.
     let mut fetched: Option<(Need, Result<Granted, Problem>, i64)> = None;
     in_transaction(store, |tx| {
-        let Some(token) = tx.get(&[id.to_string()])?.into_iter().next() else {
+        let Some(token) = tx.get(std::slice::from_ref(&id))?.into_iter().next() else {
             return Ok(None);
         };
         if fetched.is_none() {

@@ -819,3 +819,63 @@ fn a_refresh_run_again_after_the_file_changed_asks_zoho_once() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------
+// Files the SDKs wrote keep their layout.
+
+/// A refresh in files written by the Python 2.x SDK (9 columns, CRLF,
+/// string ids, no api_domain) and the Node 8 SDK (no final newline):
+/// only the access token and expiry of the refreshed rows change; every
+/// other byte of the file stays as the SDK wrote it.
+#[test]
+fn a_refresh_keeps_the_layout_of_files_the_sdks_wrote() {
+    for (fixture, ids) in [
+        (
+            "python-sdk2-filestore.csv",
+            ["python_alice_us_prd_0001", "python_bob_us_prd_0002"],
+        ),
+        ("nodejs-sdk8-filestore.csv", ["1", "2"]),
+    ] {
+        let env = TestEnv::new();
+        let path = env.fixture(fixture);
+        let store = format!("file:{}", path.display());
+        let zoho = FakeZoho::start();
+        let before = std::fs::read_to_string(&path).unwrap();
+        let mut args = vec!["--store", store.as_str(), "refresh"];
+        args.extend(ids);
+        let out = env
+            .cmd()
+            .env("TOKENSTORE_ACCOUNTS_URL", &zoho.url)
+            .args(&args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{fixture}: {stdout}");
+        for secret in ["1000.rt.", "1000.at.", "a1b2c3d4e5f6", "AT-minted"] {
+            assert!(!stdout.contains(secret), "{fixture}: {stdout}");
+        }
+        assert_eq!(zoho.count(TOKEN_PATH), 2, "{fixture}");
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(after.ends_with('\n'), before.ends_with('\n'), "{fixture}");
+        let (old, new): (Vec<&str>, Vec<&str>) =
+            (before.split('\n').collect(), after.split('\n').collect());
+        assert_eq!(old.len(), new.len(), "{fixture}");
+        for (was, now) in old.iter().zip(&new) {
+            let id = was.split(',').next().unwrap_or_default();
+            if !ids.contains(&id) {
+                assert_eq!(was, now, "{fixture}: a row that was not refreshed changed");
+                continue;
+            }
+            let (was, now): (Vec<&str>, Vec<&str>) =
+                (was.split(',').collect(), now.split(',').collect());
+            assert_eq!(was.len(), now.len(), "{fixture}: the row's width changed");
+            for i in 0..was.len() {
+                match i {
+                    5 => assert!(now[5].starts_with("AT-minted-"), "{fixture}: {now:?}"),
+                    7 => assert!(now[7].parse::<i64>().unwrap() > now_ms()),
+                    _ => assert_eq!(was[i], now[i], "{fixture}: field {i} changed"),
+                }
+            }
+        }
+    }
+}

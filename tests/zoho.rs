@@ -498,6 +498,16 @@ fn an_unreachable_or_slow_accounts_server_is_reported_plainly() {
             && err.contains("refused"),
         "{err}"
     );
+    // A check that cannot reach Zoho says so and is not "alive".
+    let check = w.run(&["check", "1", "--accounts-url", &closed]);
+    assert_eq!(check.code, Some(1), "{}", check.stderr);
+    assert!(
+        check
+            .stdout
+            .starts_with("token 1 (a@example.com): could not check: cannot reach"),
+        "{}",
+        check.stdout
+    );
     let started = std::time::Instant::now();
     let err = w.run(&["token", "2"]).fails(1);
     assert!(err.contains("no answer within 15 s"), "{err}");

@@ -16,6 +16,9 @@ _tokenstore() {
             ",$1")
                 cmd="tokenstore"
                 ;;
+            tokenstore,check)
+                cmd="tokenstore__subcmd__check"
+                ;;
             tokenstore,completion)
                 cmd="tokenstore__subcmd__completion"
                 ;;
@@ -43,11 +46,23 @@ _tokenstore() {
             tokenstore,purge)
                 cmd="tokenstore__subcmd__purge"
                 ;;
+            tokenstore,refresh)
+                cmd="tokenstore__subcmd__refresh"
+                ;;
+            tokenstore,revoke)
+                cmd="tokenstore__subcmd__revoke"
+                ;;
             tokenstore,save)
                 cmd="tokenstore__subcmd__save"
                 ;;
+            tokenstore,token)
+                cmd="tokenstore__subcmd__token"
+                ;;
             tokenstore,version)
                 cmd="tokenstore__subcmd__version"
+                ;;
+            tokenstore__subcmd__help,check)
+                cmd="tokenstore__subcmd__help__subcmd__check"
                 ;;
             tokenstore__subcmd__help,completion)
                 cmd="tokenstore__subcmd__help__subcmd__completion"
@@ -76,8 +91,17 @@ _tokenstore() {
             tokenstore__subcmd__help,purge)
                 cmd="tokenstore__subcmd__help__subcmd__purge"
                 ;;
+            tokenstore__subcmd__help,refresh)
+                cmd="tokenstore__subcmd__help__subcmd__refresh"
+                ;;
+            tokenstore__subcmd__help,revoke)
+                cmd="tokenstore__subcmd__help__subcmd__revoke"
+                ;;
             tokenstore__subcmd__help,save)
                 cmd="tokenstore__subcmd__help__subcmd__save"
+                ;;
+            tokenstore__subcmd__help,token)
+                cmd="tokenstore__subcmd__help__subcmd__token"
                 ;;
             tokenstore__subcmd__help,version)
                 cmd="tokenstore__subcmd__help__subcmd__version"
@@ -89,12 +113,42 @@ _tokenstore() {
 
     case "${cmd}" in
         tokenstore)
-            opts="-q -h -V --store --quiet --help --version save find find-by-id list delete purge migrate info completion version help"
+            opts="-q -h -V --store --quiet --help --version save find find-by-id list delete purge migrate token refresh revoke check info completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__check)
+            opts="-q -h --user-name --user --all --purge --json --accounts-url --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
                     return 0
@@ -125,7 +179,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__delete)
-            opts="-q -h --user-name --user --strict --store --quiet --help"
+            opts="-q -h --user-name --user --strict --revoke --accounts-url --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,6 +190,10 @@ _tokenstore() {
                     return 0
                     ;;
                 --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -243,8 +301,22 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__help)
-            opts="save find find-by-id list delete purge migrate info completion version help"
+            opts="save find find-by-id list delete purge migrate token refresh revoke check info completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -382,7 +454,49 @@ _tokenstore() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenstore__subcmd__help__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenstore__subcmd__help__subcmd__save)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__help__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -558,6 +672,70 @@ _tokenstore() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenstore__subcmd__refresh)
+            opts="-q -h --user-name --user --all --expiring-within --dry-run --json --accounts-url --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expiring-within)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__revoke)
+            opts="-q -h --user-name --user --force --accounts-url --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenstore__subcmd__save)
             opts="-o -q -h --id --user --user-name --client-id --client-secret --refresh-token --access-token --grant-token --expiry-time --expires-in --redirect-url --api-domain --input --on-conflict --format --json --reveal --no-headers --fields --safe-spreadsheet --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -630,6 +808,40 @@ _tokenstore() {
                     return 0
                     ;;
                 --fields)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__token)
+            opts="-q -h --user-name --user --min-valid --accounts-url --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-valid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

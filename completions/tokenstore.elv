@@ -32,6 +32,10 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand delete 'Delete tokens by id, or all tokens of a user (log out)'
             cand purge 'Delete all tokens, or only the expired ones'
             cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
+            cand token 'Print a working access token for a user or id, refreshing it first if needed'
+            cand refresh 'Get new access tokens from Zoho for tokens that expire soon, and save them'
+            cand revoke 'Revoke tokens at Zoho, then delete them from the store (log out)'
+            cand check 'Ask Zoho which tokens it still accepts; change nothing unless --purge'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
             cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
             cand version 'Print the version and the store backends this build has'
@@ -128,8 +132,10 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         &'tokenstore;delete'= {
             cand --user 'Delete every token of this user name (log the user out)'
             cand --user-name 'Delete every token of this user name (log the user out)'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --strict 'Exit 3 when any id (or the user) has no token'
+            cand --revoke 'Revoke each token at Zoho first; delete only those Zoho revoked'
             cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help'
@@ -172,6 +178,55 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'tokenstore;token'= {
+            cand --user 'The user''s token (the first match, as the SDK''s find_token)'
+            cand --user-name 'The user''s token (the first match, as the SDK''s find_token)'
+            cand --min-valid 'Refresh first when the access token expires within this time'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;refresh'= {
+            cand --user 'Every token of this user name'
+            cand --user-name 'Every token of this user name'
+            cand --expiring-within 'Refresh tokens whose access token expires within this time'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --all 'Every token in the store'
+            cand --dry-run 'Say what would be refreshed; ask Zoho nothing, change nothing'
+            cand --json 'Print the report as JSON'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;revoke'= {
+            cand --user 'Every token of this user name'
+            cand --user-name 'Every token of this user name'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --force 'Delete the tokens even when Zoho did not confirm the revoke'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;check'= {
+            cand --user 'Every token of this user name'
+            cand --user-name 'Every token of this user name'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --all 'Check every token, also those whose access token is still valid (each check uses one of Zoho''s 10 refreshes per 10 minutes)'
+            cand --purge 'Delete the tokens Zoho refuses (revoked or of a deleted client)'
+            cand --json 'Print the report as JSON'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokenstore;info'= {
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Print the report as JSON'
@@ -203,6 +258,10 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand delete 'Delete tokens by id, or all tokens of a user (log out)'
             cand purge 'Delete all tokens, or only the expired ones'
             cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
+            cand token 'Print a working access token for a user or id, refreshing it first if needed'
+            cand refresh 'Get new access tokens from Zoho for tokens that expire soon, and save them'
+            cand revoke 'Revoke tokens at Zoho, then delete them from the store (log out)'
+            cand check 'Ask Zoho which tokens it still accepts; change nothing unless --purge'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
             cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
             cand version 'Print the version and the store backends this build has'
@@ -221,6 +280,14 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         &'tokenstore;help;purge'= {
         }
         &'tokenstore;help;migrate'= {
+        }
+        &'tokenstore;help;token'= {
+        }
+        &'tokenstore;help;refresh'= {
+        }
+        &'tokenstore;help;revoke'= {
+        }
+        &'tokenstore;help;check'= {
         }
         &'tokenstore;help;info'= {
         }

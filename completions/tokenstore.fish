@@ -38,6 +38,10 @@ complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "list" -d 'Lis
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "token" -d 'Print a working access token for a user or id, refreshing it first if needed'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "refresh" -d 'Get new access tokens from Zoho for tokens that expire soon, and save them'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "revoke" -d 'Revoke tokens at Zoho, then delete them from the store (log out)'
+complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "check" -d 'Ask Zoho which tokens it still accepts; change nothing unless --purge'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "completion" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c tokenstore -n "__fish_tokenstore_needs_command" -f -a "version" -d 'Print the version and the store backends this build has'
@@ -143,11 +147,13 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -l safe-spre
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l user -l user-name -d 'Delete every token of this user name (log the user out)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l accounts-url -d 'Zoho\'s accounts server [default: from each token\'s api_domain]' -r
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
 file:\t''
 sqlite:\t''
 mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l strict -d 'Exit 3 when any id (or the user) has no token'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l revoke -d 'Revoke each token at Zoho first; delete only those Zoho revoked'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'
@@ -196,6 +202,47 @@ complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l delete
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -l json -d 'Short for --format json'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand token" -l user -l user-name -d 'The user\'s token (the first match, as the SDK\'s find_token)' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand token" -l min-valid -d 'Refresh first when the access token expires within this time' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand token" -l accounts-url -d 'Zoho\'s accounts server [default: from each token\'s api_domain]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand token" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand token" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand token" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -l user -l user-name -d 'Every token of this user name' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -l expiring-within -d 'Refresh tokens whose access token expires within this time' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -l accounts-url -d 'Zoho\'s accounts server [default: from each token\'s api_domain]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -l all -d 'Every token in the store'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -l dry-run -d 'Say what would be refreshed; ask Zoho nothing, change nothing'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -l json -d 'Print the report as JSON'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand refresh" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand revoke" -l user -l user-name -d 'Every token of this user name' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand revoke" -l accounts-url -d 'Zoho\'s accounts server [default: from each token\'s api_domain]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand revoke" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand revoke" -l force -d 'Delete the tokens even when Zoho did not confirm the revoke'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand revoke" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand check" -l user -l user-name -d 'Every token of this user name' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand check" -l accounts-url -d 'Zoho\'s accounts server [default: from each token\'s api_domain]' -r
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand check" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
+file:\t''
+sqlite:\t''
+mysql://\t''"
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand check" -l all -d 'Check every token, also those whose access token is still valid (each check uses one of Zoho\'s 10 refreshes per 10 minutes)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand check" -l purge -d 'Delete the tokens Zoho refuses (revoked or of a deleted client)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand check" -l json -d 'Print the report as JSON'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand check" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand check" -s h -l help -d 'Print help'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand info" -l store -d 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]' -r -f -a "memory:\t''
 file:\t''
 sqlite:\t''
@@ -216,14 +263,18 @@ mysql://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -l json -d 'Print it as JSON: {"version": …, "backends": […]}'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand version" -s h -l help -d 'Print help'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "find" -d 'Find the token a save would update (first match wins); exit 3 if none'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "find-by-id" -d 'Show the token with this id; exit 3 if none'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "list" -d 'List tokens in id order, optionally filtered'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "completion" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "version" -d 'Print the version and the store backends this build has'
-complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate info completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "save" -d 'Save a token: update the matching one (by id, user name, or token) or add it'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "find" -d 'Find the token a save would update (first match wins); exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "find-by-id" -d 'Show the token with this id; exit 3 if none'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "list" -d 'List tokens in id order, optionally filtered'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "delete" -d 'Delete tokens by id, or all tokens of a user (log out)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "purge" -d 'Delete all tokens, or only the expired ones'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "migrate" -d 'Copy every token, ids included, to another store; verified, all-or-nothing'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "token" -d 'Print a working access token for a user or id, refreshing it first if needed'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "refresh" -d 'Get new access tokens from Zoho for tokens that expire soon, and save them'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "revoke" -d 'Revoke tokens at Zoho, then delete them from the store (log out)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "check" -d 'Ask Zoho which tokens it still accepts; change nothing unless --purge'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "info" -d 'Describe a store: backend, location, counts, layout and warnings'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "completion" -d 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "version" -d 'Print the version and the store backends this build has'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand help; and not __fish_seen_subcommand_from save find find-by-id list delete purge migrate token refresh revoke check info completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

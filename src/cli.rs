@@ -140,6 +140,31 @@ pub enum Command {
         tokenstore migrate --from file:tokens.csv --to sqlite:zohooauth.db --dry-run\n  \
         tokenstore migrate --from sqlite:zohooauth.db --to mysql://app@db/zohooauth --delete-source")]
     Migrate(MigrateArgs),
+    /// Print a working access token for a user or id, refreshing it first if needed
+    #[command(after_help = "Examples:\n  \
+        tokenstore token --user alice@example.com\n  \
+        tokenstore token 12 --min-valid 10m\n  \
+        curl -H \"Authorization: Zoho-oauthtoken $(tokenstore token 12)\" \\\n    \
+        https://www.zohoapis.com/crm/v8/org")]
+    Token(TokenArgs),
+    /// Get new access tokens from Zoho for tokens that expire soon, and save them
+    #[command(after_help = "Examples:\n  \
+        tokenstore refresh --all            # from cron, every 10 minutes\n  \
+        tokenstore refresh --user alice@example.com\n  \
+        tokenstore refresh --all --expiring-within 30m --dry-run")]
+    Refresh(RefreshArgs),
+    /// Revoke tokens at Zoho, then delete them from the store (log out)
+    #[command(after_help = "Examples:\n  \
+        tokenstore revoke --user alice@example.com   # log alice out\n  \
+        tokenstore revoke 3 7\n  \
+        tokenstore revoke 3 --force   # delete even if Zoho cannot be told")]
+    Revoke(RevokeArgs),
+    /// Ask Zoho which tokens it still accepts; change nothing unless --purge
+    #[command(after_help = "Examples:\n  \
+        tokenstore check                   # tokens due for a refresh\n  \
+        tokenstore check --all --json\n  \
+        tokenstore check --all --purge     # delete the ones Zoho refuses")]
+    Check(CheckArgs),
     /// Describe a store: backend, location, counts, layout and warnings
     #[command(after_help = "Example:\n  tokenstore --store file:tokens.csv info")]
     Info(InfoArgs),
@@ -350,6 +375,11 @@ pub struct DeleteArgs {
     /// Exit 3 when any id (or the user) has no token
     #[arg(long)]
     pub strict: bool,
+    /// Revoke each token at Zoho first; delete only those Zoho revoked
+    #[arg(long)]
+    pub revoke: bool,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
 }
 
 #[derive(Args, Debug)]
@@ -405,4 +435,96 @@ pub struct InfoArgs {
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// Where Zoho's accounts server is.
+#[derive(Args, Debug, Clone)]
+pub struct ZohoArgs {
+    /// Zoho's accounts server [default: from each token's api_domain]
+    #[arg(
+        long,
+        env = "TOKENSTORE_ACCOUNTS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub accounts_url: Option<String>,
+}
+
+/// Which tokens a command that talks to Zoho acts on.
+#[derive(Args, Debug, Clone)]
+pub struct TokenSelection {
+    /// Ids of the tokens
+    pub ids: Vec<String>,
+    /// Every token of this user name
+    #[arg(
+        long,
+        visible_alias = "user-name",
+        value_name = "USER",
+        conflicts_with = "ids"
+    )]
+    pub user: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// Id of the token
+    #[arg(required_unless_present = "user", conflicts_with = "user")]
+    pub id: Option<String>,
+    /// The user's token (the first match, as the SDK's find_token)
+    #[arg(long, visible_alias = "user-name", value_name = "USER")]
+    pub user: Option<String>,
+    /// Refresh first when the access token expires within this time
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub min_valid: humantime::Duration,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub selection: TokenSelection,
+    /// Every token in the store
+    #[arg(long, conflicts_with_all = ["ids", "user"])]
+    pub all: bool,
+    /// Refresh tokens whose access token expires within this time
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub expiring_within: humantime::Duration,
+    /// Say what would be refreshed; ask Zoho nothing, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    pub selection: TokenSelection,
+    /// Delete the tokens even when Zoho did not confirm the revoke
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub selection: TokenSelection,
+    /// Check every token, also those whose access token is still valid
+    /// (each check uses one of Zoho's 10 refreshes per 10 minutes)
+    #[arg(long, conflicts_with_all = ["ids", "user"])]
+    pub all: bool,
+    /// Delete the tokens Zoho refuses (revoked or of a deleted client)
+    #[arg(long)]
+    pub purge: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
 }

@@ -15,13 +15,13 @@ const TOP_SECTIONS: &str = r#".SH "EXIT STATUS"
 Success (also when a reader such as head closes the pipe early).
 .TP
 1
-Failure: I/O, backend, a corrupt store, a store that is not there, an unreachable server, a dry run whose real run would fail.
+Failure: I/O, backend, a corrupt store, a store that is not there, an unreachable server, a dry run whose real run would fail; for token, refresh, revoke and check: Zoho refused a token or could not be reached.
 .TP
 2
 Usage error: bad flags, a malformed store URI, bad input, a declined confirmation.
 .TP
 3
-Nothing found: find, find\-by\-id, delete \-\-strict.
+Nothing found: find, find\-by\-id, delete \-\-strict, token; an id or user without a token in refresh, revoke and check.
 .SH ENVIRONMENT
 .TP
 TOKENSTORE_URI
@@ -29,6 +29,9 @@ The store, when \-\-store is not given.
 .TP
 TOKENSTORE_MYSQL_PASSWORD
 The MySQL password, when the URI has none (or an empty one).
+.TP
+TOKENSTORE_ACCOUNTS_URL
+Zoho's accounts server for token, refresh, revoke and check, instead of the one each token's api_domain names (https, or http to 127.0.0.1 and localhost).
 .TP
 NO_COLOR
 When set, no colour on a terminal.
@@ -143,6 +146,7 @@ fn completions_and_man_pages_are_up_to_date() {
         );
     }
     assert!(text.contains("TOKENSTORE_MYSQL_PASSWORD") && text.contains("NO_COLOR"));
+    assert!(text.contains("TOKENSTORE_ACCOUNTS_URL"));
     check("man/tokenstore.1", &out, &mut stale);
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("tokenstore-{}", sub.get_name());

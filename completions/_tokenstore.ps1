@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke tokens at Zoho, then delete them from the store (log out)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Ask Zoho which tokens it still accepts; change nothing unless --purge')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe a store: backend, location, counts, layout and warnings')
+            [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build the lookup indexes an existing SQL table lacks (online on MySQL)')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version and the store backends this build has')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -251,6 +252,15 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokenstore;index' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say which indexes would be built, and build none')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokenstore;completion' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
@@ -281,6 +291,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke tokens at Zoho, then delete them from the store (log out)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Ask Zoho which tokens it still accepts; change nothing unless --purge')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe a store: backend, location, counts, layout and warnings')
+            [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build the lookup indexes an existing SQL table lacks (online on MySQL)')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version and the store backends this build has')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -320,6 +331,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             break
         }
         'tokenstore;help;info' {
+            break
+        }
+        'tokenstore;help;index' {
             break
         }
         'tokenstore;help;completion' {

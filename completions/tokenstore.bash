@@ -34,6 +34,9 @@ _tokenstore() {
             tokenstore,help)
                 cmd="tokenstore__subcmd__help"
                 ;;
+            tokenstore,index)
+                cmd="tokenstore__subcmd__index"
+                ;;
             tokenstore,info)
                 cmd="tokenstore__subcmd__info"
                 ;;
@@ -79,6 +82,9 @@ _tokenstore() {
             tokenstore__subcmd__help,help)
                 cmd="tokenstore__subcmd__help__subcmd__help"
                 ;;
+            tokenstore__subcmd__help,index)
+                cmd="tokenstore__subcmd__help__subcmd__index"
+                ;;
             tokenstore__subcmd__help,info)
                 cmd="tokenstore__subcmd__help__subcmd__info"
                 ;;
@@ -113,7 +119,7 @@ _tokenstore() {
 
     case "${cmd}" in
         tokenstore)
-            opts="-q -h -V --store --quiet --help --version save find find-by-id list delete purge migrate token refresh revoke check info completion version help"
+            opts="-q -h -V --store --quiet --help --version save find find-by-id list delete purge migrate token refresh revoke check info index completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,7 +307,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__help)
-            opts="save find find-by-id list delete purge migrate token refresh revoke check info completion version help"
+            opts="save find find-by-id list delete purge migrate token refresh revoke check info index completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +391,20 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__help__subcmd__index)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -517,6 +537,24 @@ _tokenstore() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__index)
+            opts="-q -h --dry-run --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql://" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

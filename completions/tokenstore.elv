@@ -37,6 +37,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand revoke 'Revoke tokens at Zoho, then delete them from the store (log out)'
             cand check 'Ask Zoho which tokens it still accepts; change nothing unless --purge'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
+            cand index 'Build the lookup indexes an existing SQL table lacks (online on MySQL)'
             cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
             cand version 'Print the version and the store backends this build has'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -235,6 +236,14 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'tokenstore;index'= {
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --dry-run 'Say which indexes would be built, and build none'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokenstore;completion'= {
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
@@ -263,6 +272,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand revoke 'Revoke tokens at Zoho, then delete them from the store (log out)'
             cand check 'Ask Zoho which tokens it still accepts; change nothing unless --purge'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
+            cand index 'Build the lookup indexes an existing SQL table lacks (online on MySQL)'
             cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
             cand version 'Print the version and the store backends this build has'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -290,6 +300,8 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         &'tokenstore;help;check'= {
         }
         &'tokenstore;help;info'= {
+        }
+        &'tokenstore;help;index'= {
         }
         &'tokenstore;help;completion'= {
         }

@@ -168,6 +168,11 @@ pub enum Command {
     /// Describe a store: backend, location, counts, layout and warnings
     #[command(after_help = "Example:\n  tokenstore --store file:tokens.csv info")]
     Info(InfoArgs),
+    /// Build the lookup indexes an existing SQL table lacks (online on MySQL)
+    #[command(after_help = "Examples:\n  \
+        tokenstore --store sqlite:zohooauth.db index --dry-run\n  \
+        tokenstore --store mysql://app@db/zohooauth index")]
+    Index(IndexArgs),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_help = "Examples:\n  \
         tokenstore completion bash > ~/.local/share/bash-completion/completions/tokenstore\n  \
@@ -435,6 +440,13 @@ pub struct InfoArgs {
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexArgs {
+    /// Say which indexes would be built, and build none
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Where Zoho's accounts server is.

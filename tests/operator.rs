@@ -641,3 +641,104 @@ fn list_of_a_file_out_of_id_order_comes_out_in_id_order_over_several_passes() {
         &ids[..5]
     );
 }
+
+/// An SDK table without tokenstore's lookup indexes, holding one token.
+const SDK_DDL: &str = "CREATE TABLE oauthtoken (id varchar(10) NOT NULL, \
+    user_name varchar(255), client_id varchar(255), client_secret varchar(255), \
+    refresh_token varchar(255), access_token varchar(255), grant_token varchar(255), \
+    expiry_time varchar(20), redirect_url varchar(255), api_domain varchar(255), \
+    primary key (id))";
+
+/// `info` names the indexes an existing table lacks; `index` builds them
+/// (an index the application made itself counts), once.
+fn index_builds_what_info_says_is_missing(env: &TestEnv, store: &str) {
+    let info = env.run(&["--store", store, "info"]).ok();
+    assert!(
+        info.contains(
+            "no index for finding and saving by refresh_token, access_token, grant_token"
+        ),
+        "{info}"
+    );
+    assert!(info.contains("`tokenstore index` builds"), "{info}");
+    let plan = env.run(&["--store", store, "index", "--dry-run"]).ok();
+    assert!(
+        plan.contains("would build oauthtoken_refresh_token_idx on refresh_token"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("user_name"),
+        "the application's own index counts: {plan}"
+    );
+    let info_again = env.run(&["--store", store, "info"]).ok();
+    assert_eq!(info_again, info, "a dry run builds nothing");
+    let built = env.run(&["--store", store, "index"]).ok();
+    assert!(
+        built.contains("built oauthtoken_refresh_token_idx on refresh_token in"),
+        "{built}"
+    );
+    let info = env.run(&["--store", store, "info"]).ok();
+    assert!(!info.contains("no index"), "{info}");
+    let run = env.run(&["--store", store, "index"]);
+    assert!(
+        run.stderr.contains("has every lookup index"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.ok(), "");
+    // The token is still there, and found.
+    let found = env
+        .run(&["--store", store, "find", "--user-name", "u1", "-o", "json"])
+        .ok();
+    assert!(found.contains("\"user_name\": \"u1\""), "{found}");
+}
+
+#[test]
+fn index_builds_the_lookup_indexes_of_an_existing_sqlite_table() {
+    let env = TestEnv::new();
+    let path = env.path("sdk.db");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch(&format!(
+        "{SDK_DDL}; CREATE INDEX app_user ON oauthtoken (user_name); \
+         INSERT INTO oauthtoken (id, user_name, refresh_token) VALUES ('1', 'u1', 'r1');"
+    ))
+    .unwrap();
+    drop(db);
+    index_builds_what_info_says_is_missing(&env, &format!("sqlite:{}", path.display()));
+    // A file store has no indexes: a usage error.
+    std::fs::write(env.path("t.csv"), "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n").unwrap();
+    let err = env.run(&["--store", "file:t.csv", "index"]).fails(2);
+    assert!(err.contains("only SQL stores"), "{err}");
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn index_builds_the_lookup_indexes_of_an_existing_mysql_table_online() {
+    use mysql::prelude::Queryable;
+    let Some(base) = common::mysql_base_uri() else {
+        return;
+    };
+    let table = common::unique_table("idx");
+    let mut conn = common::mysql_conn(&base);
+    conn.query_drop(SDK_DDL.replace("oauthtoken", &table))
+        .unwrap();
+    conn.query_drop(format!("CREATE INDEX app_user ON {table} (user_name)"))
+        .unwrap();
+    conn.query_drop(format!(
+        "INSERT INTO {table} (id, user_name, refresh_token) VALUES ('1', 'u1', 'r1')"
+    ))
+    .unwrap();
+    let env = TestEnv::new();
+    let store = format!("{base}?table={table}");
+    let info = env.run(&["--store", &store, "info"]).ok();
+    assert!(
+        info.contains("no index for finding and saving by refresh_token"),
+        "{info}"
+    );
+    let built = env.run(&["--store", &store, "index"]).ok();
+    assert!(
+        built.contains(&format!("built {table}_refresh_token_idx on refresh_token")),
+        "{built}"
+    );
+    let info = env.run(&["--store", &store, "info"]).ok();
+    assert!(!info.contains("no index"), "{info}");
+}

@@ -14,6 +14,7 @@ use crate::{Exit, UsageError};
 mod check;
 mod delete;
 mod find;
+mod index;
 mod info;
 mod list;
 mod migrate;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Purge(args) => purge::run(store, args),
         Command::Migrate(args) => migrate::run(store, args),
         Command::Info(args) => info::run(store, args),
+        Command::Index(args) => index::run(store, args),
         Command::Token(args) => token::run(store, args),
         Command::Refresh(args) => refresh::run(store, args),
         Command::Revoke(args) => revoke::run(store, args),

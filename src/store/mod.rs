@@ -29,6 +29,19 @@ mod table;
 
 pub use error::StoreError;
 
+/// An index tokenstore's lookups would use, and how to build it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexPlan {
+    pub name: String,
+    /// The column (or expression) it indexes.
+    pub indexed: String,
+    /// That in words.
+    pub on: String,
+    /// What it makes fast, for `info` and `index`.
+    pub serves: String,
+    pub statement: String,
+}
+
 /// What a backend must implement. The six operations of the SDK's
 /// `TokenStore` are built on it once, in [`TokenStoreExt`]; backends do not
 /// write them again.
@@ -63,6 +76,18 @@ pub trait TokenStore {
     /// that is cheap to learn.
     fn size_hint(&mut self) -> Result<Option<u64>> {
         Ok(None)
+    }
+
+    /// The lookup indexes the store lacks; `None` for a store without
+    /// indexes (memory, file).
+    fn missing_indexes(&mut self) -> Result<Option<Vec<IndexPlan>>> {
+        Ok(None)
+    }
+
+    /// Builds one of the indexes [`TokenStore::missing_indexes`] named,
+    /// outside any write transaction (online where the engine can).
+    fn build_index(&mut self, index: &IndexPlan) -> Result<()> {
+        Err(StoreError::Refused(format!("this store cannot build index {}", index.name)).into())
     }
 
     /// Whether the store is there (a file, or a table in its database).

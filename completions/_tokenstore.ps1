@@ -35,7 +35,12 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete tokens by id, or all tokens of a user (log out)')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete all tokens, or only the expired ones')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy every token, ids included, to another store; verified, all-or-nothing')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a working access token for a user or id, refreshing it first if needed')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Get new access tokens from Zoho for tokens that expire soon, and save them')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke tokens at Zoho, then delete them from the store (log out)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Ask Zoho which tokens it still accepts; change nothing unless --purge')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe a store: backend, location, counts, layout and warnings')
+            [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build the lookup indexes an existing SQL table lacks (online on MySQL)')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version and the store backends this build has')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -116,7 +121,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)')
             [CompletionResult]::new('--expiring-within', '--expiring-within', [CompletionResultType]::ParameterName, 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Print at most this many tokens')
-            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Order: by id (streamed), or by expiry or user (sorted in memory)')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Order: id or stored (streamed), expiry or user (sorted in memory)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--fields', '--fields', [CompletionResultType]::ParameterName, 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state')
@@ -136,8 +141,10 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
         'tokenstore;delete' {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Delete every token of this user name (log the user out)')
             [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'Delete every token of this user name (log the user out)')
+            [CompletionResult]::new('--accounts-url', '--accounts-url', [CompletionResultType]::ParameterName, 'Zoho''s accounts server [default: from each token''s api_domain]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 3 when any id (or the user) has no token')
+            [CompletionResult]::new('--revoke', '--revoke', [CompletionResultType]::ParameterName, 'Revoke each token at Zoho first; delete only those Zoho revoked')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -183,9 +190,71 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'tokenstore;token' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The user''s token (the first match, as the SDK''s find_token)')
+            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'The user''s token (the first match, as the SDK''s find_token)')
+            [CompletionResult]::new('--min-valid', '--min-valid', [CompletionResultType]::ParameterName, 'Refresh first when the access token expires within this time')
+            [CompletionResult]::new('--accounts-url', '--accounts-url', [CompletionResultType]::ParameterName, 'Zoho''s accounts server [default: from each token''s api_domain]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenstore;refresh' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Every token of this user name')
+            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'Every token of this user name')
+            [CompletionResult]::new('--expiring-within', '--expiring-within', [CompletionResultType]::ParameterName, 'Refresh tokens whose access token expires within this time')
+            [CompletionResult]::new('--accounts-url', '--accounts-url', [CompletionResultType]::ParameterName, 'Zoho''s accounts server [default: from each token''s api_domain]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every token in the store')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be refreshed; ask Zoho nothing, change nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenstore;revoke' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Every token of this user name')
+            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'Every token of this user name')
+            [CompletionResult]::new('--accounts-url', '--accounts-url', [CompletionResultType]::ParameterName, 'Zoho''s accounts server [default: from each token''s api_domain]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Delete the tokens even when Zoho did not confirm the revoke')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenstore;check' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Every token of this user name')
+            [CompletionResult]::new('--user-name', '--user-name', [CompletionResultType]::ParameterName, 'Every token of this user name')
+            [CompletionResult]::new('--accounts-url', '--accounts-url', [CompletionResultType]::ParameterName, 'Zoho''s accounts server [default: from each token''s api_domain]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Check every token, also those whose access token is still valid (each check uses one of Zoho''s 10 refreshes per 10 minutes)')
+            [CompletionResult]::new('--purge', '--purge', [CompletionResultType]::ParameterName, 'Delete the tokens Zoho refuses (revoked or of a deleted client)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokenstore;info' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the report as JSON')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokenstore;index' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say which indexes would be built, and build none')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -217,7 +286,12 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete tokens by id, or all tokens of a user (log out)')
             [CompletionResult]::new('purge', 'purge', [CompletionResultType]::ParameterValue, 'Delete all tokens, or only the expired ones')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy every token, ids included, to another store; verified, all-or-nothing')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print a working access token for a user or id, refreshing it first if needed')
+            [CompletionResult]::new('refresh', 'refresh', [CompletionResultType]::ParameterValue, 'Get new access tokens from Zoho for tokens that expire soon, and save them')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke tokens at Zoho, then delete them from the store (log out)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Ask Zoho which tokens it still accepts; change nothing unless --purge')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe a store: backend, location, counts, layout and warnings')
+            [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build the lookup indexes an existing SQL table lacks (online on MySQL)')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print the shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version and the store backends this build has')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -244,7 +318,22 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
         'tokenstore;help;migrate' {
             break
         }
+        'tokenstore;help;token' {
+            break
+        }
+        'tokenstore;help;refresh' {
+            break
+        }
+        'tokenstore;help;revoke' {
+            break
+        }
+        'tokenstore;help;check' {
+            break
+        }
         'tokenstore;help;info' {
+            break
+        }
+        'tokenstore;help;index' {
             break
         }
         'tokenstore;help;completion' {

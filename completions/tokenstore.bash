@@ -16,6 +16,9 @@ _tokenstore() {
             ",$1")
                 cmd="tokenstore"
                 ;;
+            tokenstore,check)
+                cmd="tokenstore__subcmd__check"
+                ;;
             tokenstore,completion)
                 cmd="tokenstore__subcmd__completion"
                 ;;
@@ -31,6 +34,9 @@ _tokenstore() {
             tokenstore,help)
                 cmd="tokenstore__subcmd__help"
                 ;;
+            tokenstore,index)
+                cmd="tokenstore__subcmd__index"
+                ;;
             tokenstore,info)
                 cmd="tokenstore__subcmd__info"
                 ;;
@@ -43,11 +49,23 @@ _tokenstore() {
             tokenstore,purge)
                 cmd="tokenstore__subcmd__purge"
                 ;;
+            tokenstore,refresh)
+                cmd="tokenstore__subcmd__refresh"
+                ;;
+            tokenstore,revoke)
+                cmd="tokenstore__subcmd__revoke"
+                ;;
             tokenstore,save)
                 cmd="tokenstore__subcmd__save"
                 ;;
+            tokenstore,token)
+                cmd="tokenstore__subcmd__token"
+                ;;
             tokenstore,version)
                 cmd="tokenstore__subcmd__version"
+                ;;
+            tokenstore__subcmd__help,check)
+                cmd="tokenstore__subcmd__help__subcmd__check"
                 ;;
             tokenstore__subcmd__help,completion)
                 cmd="tokenstore__subcmd__help__subcmd__completion"
@@ -64,6 +82,9 @@ _tokenstore() {
             tokenstore__subcmd__help,help)
                 cmd="tokenstore__subcmd__help__subcmd__help"
                 ;;
+            tokenstore__subcmd__help,index)
+                cmd="tokenstore__subcmd__help__subcmd__index"
+                ;;
             tokenstore__subcmd__help,info)
                 cmd="tokenstore__subcmd__help__subcmd__info"
                 ;;
@@ -76,8 +97,17 @@ _tokenstore() {
             tokenstore__subcmd__help,purge)
                 cmd="tokenstore__subcmd__help__subcmd__purge"
                 ;;
+            tokenstore__subcmd__help,refresh)
+                cmd="tokenstore__subcmd__help__subcmd__refresh"
+                ;;
+            tokenstore__subcmd__help,revoke)
+                cmd="tokenstore__subcmd__help__subcmd__revoke"
+                ;;
             tokenstore__subcmd__help,save)
                 cmd="tokenstore__subcmd__help__subcmd__save"
+                ;;
+            tokenstore__subcmd__help,token)
+                cmd="tokenstore__subcmd__help__subcmd__token"
                 ;;
             tokenstore__subcmd__help,version)
                 cmd="tokenstore__subcmd__help__subcmd__version"
@@ -89,14 +119,44 @@ _tokenstore() {
 
     case "${cmd}" in
         tokenstore)
-            opts="-q -h -V --store --quiet --help --version save find find-by-id list delete purge migrate info completion version help"
+            opts="-q -h -V --store --quiet --help --version save find find-by-id list delete purge migrate token refresh revoke check info index completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__check)
+            opts="-q -h --user-name --user --all --purge --json --accounts-url --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -114,7 +174,7 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -125,7 +185,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__delete)
-            opts="-q -h --user-name --user --strict --store --quiet --help"
+            opts="-q -h --user-name --user --strict --revoke --accounts-url --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,8 +199,12 @@ _tokenstore() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --store)
+                --accounts-url)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -202,7 +266,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -232,7 +296,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -243,8 +307,22 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__help)
-            opts="save find find-by-id list delete purge migrate info completion version help"
+            opts="save find find-by-id list delete purge migrate token refresh revoke check info index completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -326,6 +404,20 @@ _tokenstore() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenstore__subcmd__help__subcmd__index)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenstore__subcmd__help__subcmd__info)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -382,7 +474,49 @@ _tokenstore() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenstore__subcmd__help__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenstore__subcmd__help__subcmd__save)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__help__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -410,6 +544,24 @@ _tokenstore() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokenstore__subcmd__index)
+            opts="-q -h --dry-run --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokenstore__subcmd__info)
             opts="-q -h --json --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -418,7 +570,7 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -464,7 +616,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --sort)
-                    COMPREPLY=($(compgen -W "id expiry user" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "id expiry user stored" -- "${cur}"))
                     return 0
                     ;;
                 --format)
@@ -480,7 +632,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -498,11 +650,11 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --from)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 --to)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 --on-conflict)
@@ -518,7 +670,7 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -548,7 +700,71 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__refresh)
+            opts="-q -h --user-name --user --all --expiring-within --dry-run --json --accounts-url --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expiring-within)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__revoke)
+            opts="-q -h --user-name --user --force --accounts-url --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -634,7 +850,41 @@ _tokenstore() {
                     return 0
                     ;;
                 --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokenstore__subcmd__token)
+            opts="-q -h --user-name --user --min-valid --accounts-url --store --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-valid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --accounts-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -652,7 +902,7 @@ _tokenstore() {
             fi
             case "${prev}" in
                 --store)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "memory: file: sqlite: mysql:// postgres://" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -32,7 +32,12 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand delete 'Delete tokens by id, or all tokens of a user (log out)'
             cand purge 'Delete all tokens, or only the expired ones'
             cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
+            cand token 'Print a working access token for a user or id, refreshing it first if needed'
+            cand refresh 'Get new access tokens from Zoho for tokens that expire soon, and save them'
+            cand revoke 'Revoke tokens at Zoho, then delete them from the store (log out)'
+            cand check 'Ask Zoho which tokens it still accepts; change nothing unless --purge'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
+            cand index 'Build the lookup indexes an existing SQL table lacks (online on MySQL)'
             cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
             cand version 'Print the version and the store backends this build has'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -109,7 +114,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --state 'Only tokens in this state: valid, refreshable (access token expired, a refresh or grant token left) or dead (nothing to refresh with)'
             cand --expiring-within 'Only tokens not yet expired that expire within this time (e.g. 30m, 2h, 1d)'
             cand --limit 'Print at most this many tokens'
-            cand --sort 'Order: by id (streamed), or by expiry or user (sorted in memory)'
+            cand --sort 'Order: id or stored (streamed), expiry or user (sorted in memory)'
             cand -o 'Output format'
             cand --format 'Output format'
             cand --fields 'Only these values, comma-separated, in store order: the ten field names (id, user_name, …) and expired, expires_at, state'
@@ -128,8 +133,10 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         &'tokenstore;delete'= {
             cand --user 'Delete every token of this user name (log the user out)'
             cand --user-name 'Delete every token of this user name (log the user out)'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --strict 'Exit 3 when any id (or the user) has no token'
+            cand --revoke 'Revoke each token at Zoho first; delete only those Zoho revoked'
             cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help'
@@ -172,9 +179,66 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'tokenstore;token'= {
+            cand --user 'The user''s token (the first match, as the SDK''s find_token)'
+            cand --user-name 'The user''s token (the first match, as the SDK''s find_token)'
+            cand --min-valid 'Refresh first when the access token expires within this time'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;refresh'= {
+            cand --user 'Every token of this user name'
+            cand --user-name 'Every token of this user name'
+            cand --expiring-within 'Refresh tokens whose access token expires within this time'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --all 'Every token in the store'
+            cand --dry-run 'Say what would be refreshed; ask Zoho nothing, change nothing'
+            cand --json 'Print the report as JSON'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;revoke'= {
+            cand --user 'Every token of this user name'
+            cand --user-name 'Every token of this user name'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --force 'Delete the tokens even when Zoho did not confirm the revoke'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;check'= {
+            cand --user 'Every token of this user name'
+            cand --user-name 'Every token of this user name'
+            cand --accounts-url 'Zoho''s accounts server [default: from each token''s api_domain]'
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --all 'Check every token, also those whose access token is still valid (each check uses one of Zoho''s 10 refreshes per 10 minutes)'
+            cand --purge 'Delete the tokens Zoho refuses (revoked or of a deleted client)'
+            cand --json 'Print the report as JSON'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokenstore;info'= {
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --json 'Print the report as JSON'
+            cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokenstore;index'= {
+            cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
+            cand --dry-run 'Say which indexes would be built, and build none'
             cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help'
@@ -203,7 +267,12 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand delete 'Delete tokens by id, or all tokens of a user (log out)'
             cand purge 'Delete all tokens, or only the expired ones'
             cand migrate 'Copy every token, ids included, to another store; verified, all-or-nothing'
+            cand token 'Print a working access token for a user or id, refreshing it first if needed'
+            cand refresh 'Get new access tokens from Zoho for tokens that expire soon, and save them'
+            cand revoke 'Revoke tokens at Zoho, then delete them from the store (log out)'
+            cand check 'Ask Zoho which tokens it still accepts; change nothing unless --purge'
             cand info 'Describe a store: backend, location, counts, layout and warnings'
+            cand index 'Build the lookup indexes an existing SQL table lacks (online on MySQL)'
             cand completion 'Print the shell completion script (bash, zsh, fish, elvish, powershell)'
             cand version 'Print the version and the store backends this build has'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -222,7 +291,17 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
         }
         &'tokenstore;help;migrate'= {
         }
+        &'tokenstore;help;token'= {
+        }
+        &'tokenstore;help;refresh'= {
+        }
+        &'tokenstore;help;revoke'= {
+        }
+        &'tokenstore;help;check'= {
+        }
         &'tokenstore;help;info'= {
+        }
+        &'tokenstore;help;index'= {
         }
         &'tokenstore;help;completion'= {
         }

@@ -43,6 +43,46 @@ pub const SERVER_FORMS: &[&str] = &[
     "postgres://USER[:PASS]@HOST[:PORT]/DB[?table=NAME&schema=NAME&sslmode=MODE&sslrootcert=PATH]",
 ];
 
+/// The URI forms shell completion offers for `--store`, `--from` and
+/// `--to` (what follows the scheme is the user's).
+pub const URI_SCHEMES: &[&str] = &[
+    "memory:",
+    "file:",
+    "sqlite:",
+    #[cfg(feature = "mysql")]
+    "mysql://",
+    #[cfg(feature = "postgres")]
+    "postgres://",
+];
+
+/// Accepts any text as a store URI (it is parsed later, with errors that
+/// say what is wrong) and offers [`URI_SCHEMES`] to shell completion.
+#[derive(Clone)]
+pub struct StoreUriParser;
+
+impl clap::builder::TypedValueParser for StoreUriParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            URI_SCHEMES
+                .iter()
+                .map(|scheme| clap::builder::PossibleValue::new(*scheme)),
+        ))
+    }
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "tokenstore",
@@ -69,7 +109,9 @@ pub struct Cli {
         global = true,
         env = "TOKENSTORE_URI",
         hide_env_values = true,
-        value_name = "URI"
+        value_name = "URI",
+        value_parser = StoreUriParser,
+        hide_possible_values = true
     )]
     pub store: Option<String>,
 
@@ -124,9 +166,39 @@ pub enum Command {
         tokenstore migrate --from file:tokens.csv --to sqlite:zohooauth.db --dry-run\n  \
         tokenstore migrate --from sqlite:zohooauth.db --to mysql://app@db/zohooauth --delete-source")]
     Migrate(MigrateArgs),
+    /// Print a working access token for a user or id, refreshing it first if needed
+    #[command(after_help = "Examples:\n  \
+        tokenstore token --user alice@example.com\n  \
+        tokenstore token 12 --min-valid 10m\n  \
+        curl -H \"Authorization: Zoho-oauthtoken $(tokenstore token 12)\" \\\n    \
+        https://www.zohoapis.com/crm/v8/org")]
+    Token(TokenArgs),
+    /// Get new access tokens from Zoho for tokens that expire soon, and save them
+    #[command(after_help = "Examples:\n  \
+        tokenstore refresh --all            # from cron, every 10 minutes\n  \
+        tokenstore refresh --user alice@example.com\n  \
+        tokenstore refresh --all --expiring-within 30m --dry-run")]
+    Refresh(RefreshArgs),
+    /// Revoke tokens at Zoho, then delete them from the store (log out)
+    #[command(after_help = "Examples:\n  \
+        tokenstore revoke --user alice@example.com   # log alice out\n  \
+        tokenstore revoke 3 7\n  \
+        tokenstore revoke 3 --force   # delete even if Zoho cannot be told")]
+    Revoke(RevokeArgs),
+    /// Ask Zoho which tokens it still accepts; change nothing unless --purge
+    #[command(after_help = "Examples:\n  \
+        tokenstore check                   # tokens due for a refresh\n  \
+        tokenstore check --all --json\n  \
+        tokenstore check --all --purge     # delete the ones Zoho refuses")]
+    Check(CheckArgs),
     /// Describe a store: backend, location, counts, layout and warnings
     #[command(after_help = "Example:\n  tokenstore --store file:tokens.csv info")]
     Info(InfoArgs),
+    /// Build the lookup indexes an existing SQL table lacks (online on MySQL)
+    #[command(after_help = "Examples:\n  \
+        tokenstore --store sqlite:zohooauth.db index --dry-run\n  \
+        tokenstore --store mysql://app@db/zohooauth index")]
+    Index(IndexArgs),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_help = "Examples:\n  \
         tokenstore completion bash > ~/.local/share/bash-completion/completions/tokenstore\n  \
@@ -312,7 +384,7 @@ pub struct ListArgs {
     /// Print at most this many tokens
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// Order: by id (streamed), or by expiry or user (sorted in memory)
+    /// Order: id or stored (streamed), expiry or user (sorted in memory)
     #[arg(long, value_enum, default_value_t = SortBy::Id)]
     pub sort: SortBy,
     #[command(flatten)]
@@ -334,6 +406,11 @@ pub struct DeleteArgs {
     /// Exit 3 when any id (or the user) has no token
     #[arg(long)]
     pub strict: bool,
+    /// Revoke each token at Zoho first; delete only those Zoho revoked
+    #[arg(long)]
+    pub revoke: bool,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
 }
 
 #[derive(Args, Debug)]
@@ -362,10 +439,10 @@ pub struct PurgeArgs {
 #[derive(Args, Debug)]
 pub struct MigrateArgs {
     /// The store to copy from [default: --store]
-    #[arg(long, value_name = "URI")]
+    #[arg(long, value_name = "URI", value_parser = StoreUriParser, hide_possible_values = true)]
     pub from: Option<String>,
     /// The store to copy to
-    #[arg(long, value_name = "URI")]
+    #[arg(long, value_name = "URI", value_parser = StoreUriParser, hide_possible_values = true)]
     pub to: String,
     /// What to do with a target token of the same id but other content
     #[arg(long, value_enum, default_value_t = OnConflict::Fail)]
@@ -389,4 +466,103 @@ pub struct InfoArgs {
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct IndexArgs {
+    /// Say which indexes would be built, and build none
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Where Zoho's accounts server is.
+#[derive(Args, Debug, Clone)]
+pub struct ZohoArgs {
+    /// Zoho's accounts server [default: from each token's api_domain]
+    #[arg(
+        long,
+        env = "TOKENSTORE_ACCOUNTS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub accounts_url: Option<String>,
+}
+
+/// Which tokens a command that talks to Zoho acts on.
+#[derive(Args, Debug, Clone)]
+pub struct TokenSelection {
+    /// Ids of the tokens
+    pub ids: Vec<String>,
+    /// Every token of this user name
+    #[arg(
+        long,
+        visible_alias = "user-name",
+        value_name = "USER",
+        conflicts_with = "ids"
+    )]
+    pub user: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// Id of the token
+    #[arg(required_unless_present = "user", conflicts_with = "user")]
+    pub id: Option<String>,
+    /// The user's token (the first match, as the SDK's find_token)
+    #[arg(long, visible_alias = "user-name", value_name = "USER")]
+    pub user: Option<String>,
+    /// Refresh first when the access token expires within this time
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub min_valid: humantime::Duration,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub selection: TokenSelection,
+    /// Every token in the store
+    #[arg(long, conflicts_with_all = ["ids", "user"])]
+    pub all: bool,
+    /// Refresh tokens whose access token expires within this time
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub expiring_within: humantime::Duration,
+    /// Say what would be refreshed; ask Zoho nothing, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    pub selection: TokenSelection,
+    /// Delete the tokens even when Zoho did not confirm the revoke
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub selection: TokenSelection,
+    /// Check every token, also those whose access token is still valid
+    /// (each check uses one of Zoho's 10 refreshes per 10 minutes)
+    #[arg(long, conflicts_with_all = ["ids", "user"])]
+    pub all: bool,
+    /// Delete the tokens Zoho refuses (revoked or of a deleted client)
+    #[arg(long)]
+    pub purge: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub zoho: ZohoArgs,
 }

@@ -2,7 +2,7 @@
 //! as `null`) plus the derived `expired`, `expires_at` and `state` on
 //! output, which input ignores.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +10,7 @@ use crate::field::Field;
 use crate::output::Selection;
 use crate::secret::looks_masked;
 use crate::token::Token;
+use crate::UsageError;
 
 /// A token as JSON: the ten fields by their names in store order (from
 /// [`Field::ALL`]; secrets masked unless revealed, absent as `null`), then
@@ -159,44 +160,60 @@ pub fn parse_tokens(text: &str) -> Result<Vec<Token>> {
         .into_iter()
         .enumerate()
         .map(|(n, input)| {
-            input
-                .into_token()
-                .map_err(|reason| anyhow::anyhow!("token {} of the input: {reason}", n + 1))
+            input.into_token().map_err(|reason| {
+                UsageError(format!("token {} of the input: {reason}", n + 1)).into()
+            })
         })
         .collect::<Result<_>>()?;
     for (n, token) in tokens.iter().enumerate() {
         let fields = token.fields();
         for field in Field::ALL.into_iter().filter(|f| f.is_secret()) {
             if fields[field.index()].is_some_and(looks_masked) {
-                bail!(
+                return Err(UsageError(format!(
                     "token {} of the input has a masked {}; export with --reveal",
                     n + 1,
                     field.name()
-                );
+                ))
+                .into());
             }
         }
     }
     Ok(tokens)
 }
 
-/// serde's message for a value of the wrong type quotes the value (which
-/// may be a secret): keep the position and what was expected, not the value.
+/// serde's messages for wrong data quote the value or the key (either may
+/// be a secret): keep the position and what was expected, never the text.
 fn without_values(e: serde_json::Error) -> anyhow::Error {
+    let at = format!("at line {} column {}", e.line(), e.column());
     let message = e.to_string();
-    let message = match message.split_once("invalid type: ") {
-        Some((_, rest)) => {
-            let kind = rest.split([' ', ',']).next().unwrap_or("value");
-            let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
-            let expected = expected.split(" at line").next().unwrap_or(expected);
-            format!(
-                "a {kind} where {expected} belongs at line {} column {}",
-                e.line(),
-                e.column()
-            )
+    let message = if e.classify() != serde_json::error::Category::Data {
+        message // syntax and end-of-input messages quote nothing
+    } else if let Some((_, rest)) = message.split_once("invalid type: ") {
+        let kind = rest.split([' ', ',']).next().unwrap_or("value");
+        let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
+        let expected = expected.split(" at line").next().unwrap_or(expected);
+        format!("a {kind} where {expected} belongs {at}")
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        let names = crate::field::Field::ALL.map(|f| f.name());
+        // Only a key that looks like a field name is repeated: a key in
+        // broken input may be a secret.
+        let named = key.len() <= 32 && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let near = names
+            .iter()
+            .find(|name| crate::uri::edit_distance(key, name) <= 2);
+        match (named, near) {
+            (true, Some(near)) => format!("unknown key `{key}` {at}; did you mean `{near}`?"),
+            (true, None) => format!(
+                "unknown key `{key}` {at}; the keys are {}",
+                names.join(", ")
+            ),
+            (false, _) => format!("an unknown key {at}; the keys are {}", names.join(", ")),
         }
-        None => message,
+    } else {
+        format!("a value tokenstore cannot read {at}")
     };
-    anyhow::anyhow!("invalid JSON input: {message}")
+    UsageError(format!("invalid JSON input: {message}")).into()
 }
 
 #[cfg(test)]
@@ -217,7 +234,19 @@ mod tests {
     #[test]
     fn refuses_unknown_fields_and_masked_secrets() {
         let err = parse_tokens(r#"{"user_name":"a","refresh_tokn":"r"}"#).unwrap_err();
-        assert!(format!("{err:#}").contains("refresh_tokn"), "{err:#}");
+        assert!(
+            format!("{err:#}")
+                .contains("`refresh_tokn` at line 1 column 31; did you mean `refresh_token`?"),
+            "{err:#}"
+        );
+        // A key that may be a secret (input broken in a way that made a
+        // value a key) is not repeated.
+        let err = parse_tokens(r#"{"user_name":"a","1000.f00d.beef":"r"}"#).unwrap_err();
+        assert!(!format!("{err:#}").contains("f00d"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("an unknown key at line 1"),
+            "{err:#}"
+        );
         let err = parse_tokens(r#"{"user_name":"a","refresh_token":"1000…0001"}"#).unwrap_err();
         assert!(err.to_string().contains("masked refresh_token"), "{err}");
     }

@@ -12,6 +12,7 @@ pub mod secret;
 pub mod store;
 pub mod token;
 pub mod uri;
+pub mod zoho;
 
 use store::StoreError;
 

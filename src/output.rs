@@ -150,11 +150,14 @@ fn spreadsheet_safe(value: Cow<'_, str>) -> Cow<'_, str> {
 /// Where tokens go, per format.
 enum Sink<'w> {
     Table(Box<table::TableSink<'w>>),
+    /// `line` holds one token's JSON: one write per token, not dozens.
     Json {
         out: &'w mut dyn Write,
+        line: Vec<u8>,
     },
     Jsonl {
         out: &'w mut dyn Write,
+        line: Vec<u8>,
     },
     /// The FileStore layout: a header, then ten fields a row.
     Csv {
@@ -177,9 +180,15 @@ impl<'w> TokenWriter<'w> {
             }
             Format::Json => {
                 out.write_all(b"[")?;
-                Sink::Json { out }
+                Sink::Json {
+                    out,
+                    line: Vec::new(),
+                }
             }
-            Format::Jsonl => Sink::Jsonl { out },
+            Format::Jsonl => Sink::Jsonl {
+                out,
+                line: Vec::new(),
+            },
             Format::Csv => {
                 let mut csv = csv::WriterBuilder::new()
                     .terminator(csv::Terminator::Any(b'\n'))
@@ -208,20 +217,24 @@ impl<'w> TokenWriter<'w> {
         let style = self.style;
         match &mut self.sink {
             Sink::Table(table) => table.row(token)?,
-            Sink::Json { out } => {
+            Sink::Json { out, line } => {
+                line.clear();
                 let sep = if self.count == 0 { "\n  " } else { ",\n  " };
-                out.write_all(sep.as_bytes())?;
+                line.extend_from_slice(sep.as_bytes());
                 serde_json::to_writer(
-                    &mut **out,
+                    &mut *line,
                     &TokenJson::new(token, style.reveal, style.now_ms).only(style.selection),
                 )?;
+                out.write_all(line)?;
             }
-            Sink::Jsonl { out } => {
+            Sink::Jsonl { out, line } => {
+                line.clear();
                 serde_json::to_writer(
-                    &mut **out,
+                    &mut *line,
                     &TokenJson::new(token, style.reveal, style.now_ms).only(style.selection),
                 )?;
-                out.write_all(b"\n")?;
+                line.push(b'\n');
+                out.write_all(line)?;
             }
             Sink::Csv { csv } => {
                 let mut fields: Vec<Cow<'_, str>> = Field::ALL
@@ -246,12 +259,12 @@ impl<'w> TokenWriter<'w> {
     pub fn finish(self) -> Result<usize> {
         match self.sink {
             Sink::Table(table) => table.finish(self.count)?,
-            Sink::Json { out } => {
+            Sink::Json { out, .. } => {
                 let end: &[u8] = if self.count == 0 { b"]\n" } else { b"\n]\n" };
                 out.write_all(end)?;
                 out.flush()?;
             }
-            Sink::Jsonl { out } => out.flush()?,
+            Sink::Jsonl { out, .. } => out.flush()?,
             Sink::Csv { mut csv } => csv.flush()?,
         }
         Ok(self.count)

@@ -24,17 +24,22 @@ impl Secret {
     /// Enough of the value to tell two secrets apart, never the whole of it:
     /// the first and last four characters of a long value, nothing of a short one.
     pub fn masked(&self) -> String {
-        if self.0.chars().nth(15).is_none() {
-            return "****".to_string();
-        }
-        let head_end = self.0.char_indices().nth(4).map_or(0, |(i, _)| i);
-        let tail_start = self.0.char_indices().nth_back(3).map_or(0, |(i, _)| i);
-        let mut shown = String::with_capacity(head_end + 3 + self.0.len() - tail_start);
-        shown.push_str(&self.0[..head_end]);
-        shown.push('…');
-        shown.push_str(&self.0[tail_start..]);
-        shown
+        mask(&self.0)
     }
+}
+
+/// What [`Secret::masked`] shows of `value`.
+pub fn mask(value: &str) -> String {
+    if value.chars().nth(15).is_none() {
+        return "****".to_string();
+    }
+    let head_end = value.char_indices().nth(4).map_or(0, |(i, _)| i);
+    let tail_start = value.char_indices().nth_back(3).map_or(0, |(i, _)| i);
+    let mut shown = String::with_capacity(head_end + 3 + value.len() - tail_start);
+    shown.push_str(&value[..head_end]);
+    shown.push('…');
+    shown.push_str(&value[tail_start..]);
+    shown
 }
 
 /// Whether a value is this tool's masked output (`****`, or the ends of a

@@ -183,7 +183,7 @@ impl Token {
         let value = self.fields()[field.index()]?;
         let hide = !reveal && (field.is_secret() || (self.marks.shifted() && field != Field::Id));
         Some(if hide {
-            std::borrow::Cow::Owned(Secret::new(value).masked())
+            std::borrow::Cow::Owned(crate::secret::mask(value))
         } else {
             std::borrow::Cow::Borrowed(value)
         })

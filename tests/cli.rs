@@ -523,7 +523,7 @@ fn export_import_pipeline_preserves_every_token() {
         &["--store", &target, "save", "--input", "-"],
         &masked.stdout,
     );
-    assert_eq!(out.code, Some(1));
+    assert_eq!(out.code, Some(2), "bad input is a usage error");
     assert!(out.stderr.contains("masked"), "{}", out.stderr);
 }
 

@@ -334,6 +334,18 @@ fn awkward_values_round_trip(f: &Fresh) {
             t.refresh_token = Some(tokenstore::secret::Secret::new(long.clone()));
         }
         t.expiry_time = Some(format!("{}", 1767225600000u64 + n as u64));
+        if matches!(f.uri, StoreUri::File { .. }) && v.contains('\r') {
+            // Every SDK reads a carriage return in its file back as a line
+            // break: refused, the store left as it was.
+            let err = s.save_token(&t).unwrap_err();
+            assert!(format!("{err:#}").contains("carriage return"), "{err:#}");
+            let plain = v.replace('\r', "");
+            t = token(&[
+                ("user_name", &format!("{n}:{plain}")),
+                ("refresh_token", &format!("{n}{plain}")),
+            ]);
+            t.expiry_time = Some(format!("{}", 1767225600000u64 + n as u64));
+        }
         saved.push(s.save_token(&t).unwrap());
     }
     let mut s = f.reopen(s);

@@ -112,6 +112,9 @@ fn values_a_flavour_cannot_hold_are_refused_before_writing() {
         ("nodejs-sdk8-filestore.csv", "Smith, John", "user_name"),
         ("nodejs-sdk2-filestore.csv", "a,b", "user_name"),
         ("nodejs-sdk8-filestore.csv", "line\nbreak", "user_name"),
+        // The Python SDKs read with universal newlines: `\r` comes back `\n`.
+        ("python-sdk-filestore.csv", "a\rb", "refresh_token"),
+        ("python-sdk2-filestore.csv", "a\r\nb", "user_name"),
     ] {
         let path = env.fixture(name);
         let before = std::fs::read(&path).unwrap();

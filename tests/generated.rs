@@ -15,13 +15,13 @@ const TOP_SECTIONS: &str = r#".SH "EXIT STATUS"
 Success (also when a reader such as head closes the pipe early).
 .TP
 1
-Failure: I/O, backend, a corrupt store, a store that is not there, an unreachable server, a dry run whose real run would fail.
+Failure: I/O, backend, a corrupt store, a store that is not there, an unreachable server, a dry run whose real run would fail; for token, refresh, revoke and check: Zoho refused a token or could not be reached.
 .TP
 2
 Usage error: bad flags, a malformed store URI, bad input, a declined confirmation.
 .TP
 3
-Nothing found: find, find\-by\-id, delete \-\-strict.
+Nothing found: find, find\-by\-id, delete \-\-strict, token; an id or user without a token in refresh, revoke and check.
 .SH ENVIRONMENT
 .TP
 TOKENSTORE_URI
@@ -32,6 +32,9 @@ The MySQL password, when the URI has none (or an empty one).
 .TP
 TOKENSTORE_PG_PASSWORD, PGPASSWORD
 The PostgreSQL password, when the URI has none (or an empty one); then ~/.pgpass (or PGPASSFILE), when only its owner can read it.
+.TP
+TOKENSTORE_ACCOUNTS_URL
+Zoho's accounts server for token, refresh, revoke and check, instead of the one each token's api_domain names (https, or http to 127.0.0.1 and localhost).
 .TP
 NO_COLOR
 When set, no colour on a terminal.
@@ -147,6 +150,7 @@ fn completions_and_man_pages_are_up_to_date() {
     }
     assert!(text.contains("TOKENSTORE_MYSQL_PASSWORD") && text.contains("NO_COLOR"));
     assert!(text.contains("TOKENSTORE_PG_PASSWORD"));
+    assert!(text.contains("TOKENSTORE_ACCOUNTS_URL"));
     check("man/tokenstore.1", &out, &mut stale);
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("tokenstore-{}", sub.get_name());
@@ -196,5 +200,38 @@ fn the_completion_command_prints_the_committed_scripts() {
             out.stdout == committed,
             "{shell}: differs from completions/{file}"
         );
+    }
+}
+
+#[test]
+fn bash_completes_the_uri_schemes_of_store_flags() {
+    let script = assert_cmd::Command::cargo_bin("tokenstore")
+        .unwrap()
+        .args(["completion", "bash"])
+        .output()
+        .unwrap()
+        .stdout;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokenstore.bash");
+    std::fs::write(&path, script).unwrap();
+    // What bash offers after `tokenstore list --store sq<TAB>` and
+    // `tokenstore migrate --to <TAB>`.
+    let complete = |words: &str| {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+                 _tokenstore tokenstore \"${{COMP_WORDS[COMP_CWORD]}}\" \
+                 \"${{COMP_WORDS[COMP_CWORD - 1]}}\"; echo \"${{COMPREPLY[*]}}\"",
+                path.display()
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(complete("tokenstore list --store sq"), "sqlite:");
+    let all = complete("tokenstore migrate --to ''");
+    for scheme in ["memory:", "file:", "sqlite:"] {
+        assert!(all.split(' ').any(|s| s == scheme), "{all}");
     }
 }

@@ -726,7 +726,7 @@ fn json_ids_and_expiry_times_must_be_whole_numbers() {
     ] {
         let err = env
             .run_with_stdin(&["--store", &store, "save", "--input", "-"], input)
-            .fails(1);
+            .fails(2);
         assert!(err.contains("token 1 of the input"), "{err}");
         assert!(err.contains(says), "{err}");
     }

@@ -35,7 +35,7 @@ fn awkward_tokens() -> Vec<Token> {
         ("id", "21"),
         ("user_name", "line one\nline two, \"quoted\""),
         ("refresh_token", "x'); DROP TABLE oauthtoken; --"),
-        ("redirect_url", "https://cb?a=1,b=\"2\"\r\n"),
+        ("redirect_url", "https://cb?a=1,b=\"2\"\n"),
     ]));
     tokens
 }
@@ -502,4 +502,24 @@ fn tokenstore_sdk_ddl(table: &str) -> String {
          grant_token varchar(255), expiry_time varchar(20), redirect_url varchar(255), \
          api_domain varchar(255), primary key (id))"
     )
+}
+
+#[test]
+fn a_carriage_return_a_file_store_cannot_keep_stops_the_migration_before_writing() {
+    let env = TestEnv::new();
+    let source = format!("sqlite:{}", env.path("s.db").display());
+    let mut tokens = awkward_tokens();
+    tokens.push(token(&[
+        ("id", "22"),
+        ("user_name", "u"),
+        ("access_token", "a\rb"),
+    ]));
+    open(&source).put_tokens(&tokens).unwrap();
+    let target = format!("file:{}", env.path("t.csv").display());
+    let err = migrate(&env, &source, &target, &[]).fails(1);
+    assert!(
+        err.contains("access_token of token 22 holds a carriage return"),
+        "{err}"
+    );
+    assert!(!env.path("t.csv").exists(), "nothing is created");
 }

@@ -414,6 +414,15 @@ fn list_limits_sorts_and_purge_says_which_it_deleted() {
     assert_eq!(users(&["--limit", "2"]), ["carol", "alice"]);
     assert_eq!(users(&["--sort", "user"]), ["alice", "bob", "carol"]);
     assert_eq!(users(&["--sort", "expiry", "--limit", "1"]), ["alice"]);
+    // A file in another order than its ids: `stored` is the file's order.
+    let path = env.path("t.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.swap(1, 3);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    assert_eq!(users(&[]), ["carol", "alice", "bob"]);
+    assert_eq!(users(&["--sort", "stored"]), ["bob", "alice", "carol"]);
+    assert_eq!(users(&["--sort", "stored", "--limit", "1"]), ["bob"]);
     let out = env.run(&["--store", &store, "purge", "--yes", "-v"]).ok();
     assert_eq!(
         out,
@@ -520,4 +529,258 @@ fn fields_select_what_scripts_need() {
     let run = env.run(&["--store", &store, "list", "--fields", "id,nope"]);
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("no field `nope`"), "{}", run.stderr);
+}
+
+/// `migrate` on a terminal `cols` wide: what the terminal showed.
+fn migrate_on_terminal(env: &TestEnv, cols: usize, args: &str) -> String {
+    let command = format!(
+        "stty cols {cols} rows 50; {} migrate {args}",
+        assert_cmd::cargo::cargo_bin("tokenstore").display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .current_dir(env.dir.path())
+        .env("TERM", "xterm")
+        .output()
+        .expect("script(1) from util-linux");
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{screen}");
+    screen
+}
+
+#[test]
+fn migrate_shows_a_bar_with_total_percent_rate_and_time_left() {
+    let env = TestEnv::new();
+    let mut csv = String::from(
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,\
+         expiry_time,redirect_uri,api_domain\n",
+    );
+    for n in 1..=60_000 {
+        csv +=
+            &format!("{n},u{n}@example.com,1000.C,cs,1000.rt.{n},1000.at.{n},,1767225600000,,\n");
+    }
+    std::fs::write(env.path("big.csv"), csv).unwrap();
+    let screen = migrate_on_terminal(&env, 80, "--from file:big.csv --to sqlite:big.db");
+    // Each redraw, without its escape sequences.
+    let frames: Vec<String> = screen
+        .split(['\r', '\n'])
+        .map(|f| {
+            let mut plain = String::new();
+            let mut chars = f.chars();
+            while let Some(c) = chars.next() {
+                if c == '\u{1b}' {
+                    // CSI: up to and including the final letter.
+                    for c in chars.by_ref() {
+                        if c.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                } else {
+                    plain.push(c);
+                }
+            }
+            plain.trim_end().to_string()
+        })
+        .filter(|f| !f.is_empty())
+        .collect();
+    let bars: Vec<&String> = frames.iter().filter(|f| f.contains("/60,000")).collect();
+    assert!(!bars.is_empty(), "{frames:#?}");
+    for bar in &bars {
+        assert!(
+            bar.chars().count() <= 80,
+            "wider than the terminal: {bar:?}"
+        );
+        assert!(
+            bar.contains('%') && bar.contains("/s") && bar.contains("ETA"),
+            "{bar:?}"
+        );
+        // The rate is a whole number.
+        let rate = bar.split_whitespace().find(|w| w.ends_with("/s")).unwrap();
+        assert!(!rate.contains('.'), "{bar:?}");
+    }
+    assert!(
+        bars.iter().any(|b| ["reading", "writing", "verifying"]
+            .iter()
+            .any(|p| b.contains(p))),
+        "no phase named: {bars:#?}"
+    );
+    let summary = frames.last().unwrap();
+    assert!(summary.contains("copied 60,000 tokens"), "{summary}");
+}
+
+#[test]
+fn list_of_a_file_out_of_id_order_comes_out_in_id_order_over_several_passes() {
+    let env = TestEnv::new();
+    let mut csv = String::from(
+        "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,\
+         expiry_time,redirect_uri,api_domain\n",
+    );
+    // More rows than one pass of the ordered listing holds, in an order
+    // that is not id order: descending, with a string id and a 20-digit one.
+    let n = 70_000;
+    for id in (1..=n).rev() {
+        csv += &format!("{id},u{id},c,,r{id},,,,,\n");
+    }
+    csv += "abc,ua,c,,ra,,,,,\n12345678901234567890,ub,c,,rb,,,,,\n";
+    std::fs::write(env.path("t.csv"), csv).unwrap();
+    let out = env
+        .run(&[
+            "--store",
+            "file:t.csv",
+            "list",
+            "-o",
+            "csv",
+            "--fields",
+            "id",
+        ])
+        .ok();
+    let ids: Vec<&str> = out.lines().skip(1).collect();
+    let mut want: Vec<String> = (1..=n).map(|id| id.to_string()).collect();
+    want.push("12345678901234567890".into());
+    want.push("abc".into());
+    assert_eq!(ids.len(), want.len());
+    assert!(
+        ids.iter().zip(&want).all(|(a, b)| a == b),
+        "{:?}",
+        &ids[..5]
+    );
+}
+
+/// An SDK table without tokenstore's lookup indexes, holding one token.
+const SDK_DDL: &str = "CREATE TABLE oauthtoken (id varchar(10) NOT NULL, \
+    user_name varchar(255), client_id varchar(255), client_secret varchar(255), \
+    refresh_token varchar(255), access_token varchar(255), grant_token varchar(255), \
+    expiry_time varchar(20), redirect_url varchar(255), api_domain varchar(255), \
+    primary key (id))";
+
+/// `info` names the indexes an existing table lacks; `index` builds them
+/// (an index the application made itself counts), once.
+fn index_builds_what_info_says_is_missing(env: &TestEnv, store: &str) {
+    let info = env.run(&["--store", store, "info"]).ok();
+    assert!(
+        info.contains(
+            "no index for finding and saving by refresh_token, access_token, grant_token"
+        ),
+        "{info}"
+    );
+    assert!(info.contains("`tokenstore index` builds"), "{info}");
+    let plan = env.run(&["--store", store, "index", "--dry-run"]).ok();
+    assert!(
+        plan.contains("would build oauthtoken_refresh_token_idx on refresh_token"),
+        "{plan}"
+    );
+    assert!(
+        !plan.contains("user_name"),
+        "the application's own index counts: {plan}"
+    );
+    let info_again = env.run(&["--store", store, "info"]).ok();
+    assert_eq!(info_again, info, "a dry run builds nothing");
+    let built = env.run(&["--store", store, "index"]).ok();
+    assert!(
+        built.contains("built oauthtoken_refresh_token_idx on refresh_token in"),
+        "{built}"
+    );
+    let info = env.run(&["--store", store, "info"]).ok();
+    assert!(!info.contains("no index"), "{info}");
+    let run = env.run(&["--store", store, "index"]);
+    assert!(
+        run.stderr.contains("has every lookup index"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.ok(), "");
+    // The token is still there, and found.
+    let found = env
+        .run(&["--store", store, "find", "--user-name", "u1", "-o", "json"])
+        .ok();
+    assert!(found.contains("\"user_name\": \"u1\""), "{found}");
+}
+
+#[test]
+fn index_builds_the_lookup_indexes_of_an_existing_sqlite_table() {
+    let env = TestEnv::new();
+    let path = env.path("sdk.db");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch(&format!(
+        "{SDK_DDL}; CREATE INDEX app_user ON oauthtoken (user_name); \
+         INSERT INTO oauthtoken (id, user_name, refresh_token) VALUES ('1', 'u1', 'r1');"
+    ))
+    .unwrap();
+    drop(db);
+    index_builds_what_info_says_is_missing(&env, &format!("sqlite:{}", path.display()));
+    // A file store has no indexes: a usage error.
+    std::fs::write(env.path("t.csv"), "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n").unwrap();
+    let err = env.run(&["--store", "file:t.csv", "index"]).fails(2);
+    assert!(err.contains("only SQL stores"), "{err}");
+}
+
+#[cfg(feature = "mysql")]
+#[test]
+fn index_builds_the_lookup_indexes_of_an_existing_mysql_table_online() {
+    use mysql::prelude::Queryable;
+    let Some(base) = common::mysql_base_uri() else {
+        return;
+    };
+    let table = common::unique_table("idx");
+    let mut conn = common::mysql_conn(&base);
+    conn.query_drop(SDK_DDL.replace("oauthtoken", &table))
+        .unwrap();
+    conn.query_drop(format!("CREATE INDEX app_user ON {table} (user_name)"))
+        .unwrap();
+    conn.query_drop(format!(
+        "INSERT INTO {table} (id, user_name, refresh_token) VALUES ('1', 'u1', 'r1')"
+    ))
+    .unwrap();
+    let env = TestEnv::new();
+    let store = common::with_option(&base, &format!("table={table}"));
+    let info = env.run(&["--store", &store, "info"]).ok();
+    assert!(
+        info.contains("no index for finding and saving by refresh_token"),
+        "{info}"
+    );
+    let built = env.run(&["--store", &store, "index"]).ok();
+    assert!(
+        built.contains(&format!("built {table}_refresh_token_idx on refresh_token")),
+        "{built}"
+    );
+    let info = env.run(&["--store", &store, "info"]).ok();
+    assert!(!info.contains("no index"), "{info}");
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn index_builds_the_lookup_indexes_of_an_existing_postgres_table_concurrently() {
+    let Some(base) = common::pg_base_uri() else {
+        return;
+    };
+    let table = common::unique_table("idx");
+    let mut conn = common::pg_conn(&base);
+    conn.batch_execute(&format!(
+        "{}; CREATE INDEX {table}_app_user ON {table} (user_name); \
+         INSERT INTO {table} (id, user_name, refresh_token) VALUES ('1', 'u1', 'r1')",
+        SDK_DDL.replace("oauthtoken", &table)
+    ))
+    .unwrap();
+    let env = TestEnv::new();
+    let store = common::with_option(&base, &format!("table={table}"));
+    let info = env.run(&["--store", &store, "info"]).ok();
+    assert!(
+        info.contains(
+            "no index for finding and saving by refresh_token, access_token, grant_token; \
+             numbering new tokens and listing in id order"
+        ),
+        "{info}"
+    );
+    let built = env.run(&["--store", &store, "index"]).ok();
+    assert!(
+        built.contains(&format!("built {table}_refresh_token_idx on refresh_token"))
+            && built.contains(&format!("built {table}_id_number_idx on id as a number")),
+        "{built}"
+    );
+    let info = env.run(&["--store", &store, "info"]).ok();
+    assert!(!info.contains("no index"), "{info}");
+    let found = env
+        .run(&["--store", &store, "find", "--user-name", "u1", "-o", "json"])
+        .ok();
+    assert!(found.contains("\"user_name\": \"u1\""), "{found}");
 }

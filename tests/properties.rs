@@ -34,6 +34,17 @@ fn tokens() -> impl Strategy<Value = Vec<Token>> {
     })
 }
 
+/// The same, as a file store can hold them: every SDK reads a carriage
+/// return in its file back as a line break, so file stores refuse one.
+fn file_tokens() -> impl Strategy<Value = Vec<Token>> {
+    tokens().prop_map(|tokens| {
+        tokens
+            .into_iter()
+            .map(|t| Token::from_fields(t.fields().map(|f| f.map(|v| v.replace('\r', "\n")))))
+            .collect()
+    })
+}
+
 fn open(uri: &str) -> Box<dyn TokenStore> {
     store::open(&StoreUri::parse(uri).unwrap()).unwrap()
 }
@@ -54,7 +65,7 @@ proptest! {
     }
 
     #[test]
-    fn tokens_put_into_any_store_come_back_equal(tokens in tokens()) {
+    fn tokens_put_into_any_store_come_back_equal(tokens in file_tokens()) {
         let dir = tempfile::tempdir().unwrap();
         for uri in [
             format!("file:{}", dir.path().join("p.csv").display()),
@@ -72,7 +83,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
     #[test]
-    fn migrate_round_trips_are_lossless(tokens in tokens()) {
+    fn migrate_round_trips_are_lossless(tokens in file_tokens()) {
         let env = common::TestEnv::new();
         let start = format!("file:{}", env.path("a.csv").display());
         let middle = format!("sqlite:{}", env.path("b.db").display());

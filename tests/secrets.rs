@@ -422,3 +422,28 @@ fn masked_values_and_expiry_times_are_escaped_too() {
         );
     }
 }
+
+#[test]
+fn broken_json_input_never_repeats_a_key_or_value_that_may_be_a_secret() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    // A value written where a key belongs (a missing quote or colon).
+    let secret = "1000.5f0c1a2b3c4d5e6f.77aa88bb99cc";
+    let input = format!("{{\"user_name\":\"a\",\"{secret}\":\"x\"}}\n");
+    let stderr = env
+        .run_with_stdin(&["--store", &store, "save", "--input", "-"], &input)
+        .fails(2);
+    for fragment in fragments(secret) {
+        assert!(!stderr.contains(&fragment), "{stderr}");
+    }
+    assert!(stderr.contains("unknown key at line 1"), "{stderr}");
+    assert!(!env.path("t.csv").exists(), "nothing is created");
+    // A typo in a field name is named, with the field it was meant to be.
+    let stderr = env
+        .run_with_stdin(
+            &["--store", &store, "save", "--input", "-"],
+            "{\"user_name\":\"a\",\"acess_token\":\"x\"}\n",
+        )
+        .fails(2);
+    assert!(stderr.contains("did you mean `access_token`?"), "{stderr}");
+}

@@ -16,6 +16,19 @@ pub fn run(store: StoreArg<'_>, args: DeleteArgs) -> Result<Exit> {
         )
         .into());
     }
+    if args.revoke {
+        let selection = crate::cli::TokenSelection {
+            ids: args.ids.clone(),
+            user: args.user.clone(),
+        };
+        let exit = super::revoke::revoke_and_delete(store, &selection, &args.zoho, false)?;
+        // As delete: a missing id or user is exit 3 only with --strict.
+        return Ok(if exit == Exit::NotFound && !args.strict {
+            Exit::Success
+        } else {
+            exit
+        });
+    }
     let (uri, mut store) = store.open_existing(false)?;
     let (deleted, missing): (Vec<String>, Vec<String>) = match &args.user {
         Some(user) => {

@@ -31,10 +31,10 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
     let (uri, mut store) = store.open_existing(true)?;
     let mut out = super::stdout();
     let mut writer = TokenWriter::new(&mut out, style)?;
-    if args.sort == SortBy::Id {
+    if matches!(args.sort, SortBy::Id | SortBy::Stored) {
         // Streamed: stop reading once --limit tokens are out.
         let mut shown = 0;
-        let scanned = store.scan_in_id_order(&mut |token| {
+        let mut show = |token: crate::token::Token| {
             if shown == limit {
                 return Err(Enough.into());
             }
@@ -43,7 +43,11 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
                 shown += 1;
             }
             Ok(())
-        });
+        };
+        let scanned = match args.sort {
+            SortBy::Stored => store.scan(&mut show),
+            _ => store.scan_in_id_order(&mut show),
+        };
         match scanned {
             Err(e) if e.downcast_ref::<Enough>().is_some() => {}
             other => other.with_context(|| format!("cannot list {uri}"))?,

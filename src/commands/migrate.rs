@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::StoreArg;
 use crate::cli::{Format, MigrateArgs, OnConflict};
@@ -51,7 +51,7 @@ pub fn run(store: StoreArg<'_>, args: MigrateArgs) -> Result<Exit> {
         dry_run: args.dry_run,
         delete_source: args.delete_source,
     };
-    let bar = progress_bar();
+    let bar = progress_bar(source.as_mut());
     let report = migrate::migrate(
         source.as_mut(),
         target.as_mut(),
@@ -80,22 +80,41 @@ pub fn run(store: StoreArg<'_>, args: MigrateArgs) -> Result<Exit> {
 fn phase_name(phase: Phase) -> &'static str {
     match phase {
         Phase::ReadingTarget => "reading the target",
-        Phase::Copying => "copying and checking",
+        Phase::Reading => "reading",
+        Phase::Writing => "writing",
+        Phase::Verifying => "verifying",
         Phase::Committing => "committing",
         Phase::DeletingFromSource => "deleting from the source",
     }
 }
 
-/// A spinner with a count and rate, on stderr only when it is a terminal.
-fn progress_bar() -> ProgressBar {
+/// On stderr, only when it is a terminal: a bar with the phase, tokens
+/// done of the total, percent, a whole-number rate and the time left when
+/// the source can tell its size cheaply; otherwise a spinner with a count.
+fn progress_bar(source: &mut dyn store::TokenStore) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg}: {human_pos} tokens ({per_sec})")
-            .expect("valid template"),
-    );
+    let total = source.size_hint().ok().flatten();
+    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+    let template = if total.is_some() {
+        "{spinner} {msg:9} [{bar:20}] {done}/{total} {percent:>3}% {rate} ETA {eta}"
+    } else {
+        "{spinner} {msg:9} {done} tokens {rate}"
+    };
+    let style = ProgressStyle::with_template(template)
+        .expect("valid template")
+        .progress_chars("=> ")
+        .with_key("done", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}", output::thousands(s.pos() as usize));
+        })
+        .with_key("total", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}", output::thousands(s.len().unwrap_or(0) as usize));
+        })
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}/s", output::thousands(s.per_sec() as usize));
+        });
+    bar.set_style(style);
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
 }

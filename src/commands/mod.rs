@@ -11,13 +11,18 @@ use crate::token::{now_ms, Token};
 use crate::uri::StoreUri;
 use crate::{Exit, UsageError};
 
+mod check;
 mod delete;
 mod find;
+mod index;
 mod info;
 mod list;
 mod migrate;
 mod purge;
+mod refresh;
+mod revoke;
 mod save;
+mod token;
 
 pub fn run(cli: Cli) -> Result<Exit> {
     crate::output::set_quiet(cli.quiet);
@@ -34,6 +39,11 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Purge(args) => purge::run(store, args),
         Command::Migrate(args) => migrate::run(store, args),
         Command::Info(args) => info::run(store, args),
+        Command::Index(args) => index::run(store, args),
+        Command::Token(args) => token::run(store, args),
+        Command::Refresh(args) => refresh::run(store, args),
+        Command::Revoke(args) => revoke::run(store, args),
+        Command::Check(args) => check::run(store, args),
         Command::Version(args) => {
             let mut out = stdout();
             if args.json {
@@ -236,4 +246,70 @@ pub(crate) fn token_from_flags(fields: TokenFields) -> Result<Token> {
         }
     }
     Ok(token)
+}
+
+/// `--accounts-url` (or TOKENSTORE_ACCOUNTS_URL), checked: https, or http
+/// to this machine only. A bad one is a usage error.
+pub(crate) fn accounts_override(zoho: &crate::cli::ZohoArgs) -> Result<Option<String>> {
+    zoho.accounts_url
+        .as_deref()
+        .map(|url| crate::zoho::checked_url(url).map_err(|e| UsageError(e).into()))
+        .transpose()
+}
+
+/// The tokens a command that talks to Zoho acts on: the ids given (those
+/// not in the store are returned apart), every token of a user, or every
+/// token the store holds (`all`, or no ids and no user), in id order.
+pub(crate) fn selected_tokens(
+    store: &mut dyn TokenStore,
+    selection: &crate::cli::TokenSelection,
+) -> Result<(Vec<Token>, Vec<String>)> {
+    use crate::store::TokenStoreExt;
+    if !selection.ids.is_empty() {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for id in &selection.ids {
+            match store.find_token_by_id(id)? {
+                Some(token) => found.push(token),
+                None => missing.push(format!("no token with id {id}")),
+            }
+        }
+        return Ok((found, missing));
+    }
+    let mut found = Vec::new();
+    store.scan_in_id_order(&mut |t| {
+        if selection
+            .user
+            .as_ref()
+            .is_none_or(|u| t.user_name.as_ref() == Some(u))
+        {
+            found.push(t);
+        }
+        Ok(())
+    })?;
+    let missing = match (&selection.user, found.is_empty()) {
+        (Some(user), true) => vec![format!("no token of user {user}")],
+        _ => Vec::new(),
+    };
+    Ok((found, missing))
+}
+
+/// How a token is named in reports: its id and, when it has one, its user.
+pub(crate) fn token_label(token: &Token) -> String {
+    let id = token.id.as_deref().unwrap_or_default();
+    match token.user_name.as_deref() {
+        Some(user) => format!("token {id} ({user})"),
+        None => format!("token {id}"),
+    }
+}
+
+/// A JSON report on standard output (exact, not escaped for a terminal).
+pub(crate) fn write_json(
+    out: &mut dyn std::io::Write,
+    value: &impl serde::Serialize,
+) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
 }

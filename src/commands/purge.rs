@@ -75,10 +75,11 @@ pub fn run(store: StoreArg<'_>, args: PurgeArgs) -> Result<Exit> {
 
     let mut out = super::stdout();
     let deleted = if selection != PurgeSelection::All || args.verbose {
-        let gone = store
+        let mut gone = store
             .delete_matching(&select)
             .with_context(|| format!("cannot delete from {uri}"))?;
         if args.verbose {
+            gone.sort_by(|a, b| crate::token::compare_ids(a.id.as_deref(), b.id.as_deref()));
             for token in &gone {
                 let id = token.id.as_deref().unwrap_or_default();
                 crate::output::line(&mut out, &format!("deleted token {id}"))?;

@@ -37,10 +37,14 @@ pub struct Options {
 /// The phases a migration goes through, for progress displays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
-    /// Reading the target's ids (dry run).
+    /// Reading the target's tokens (dry run).
     ReadingTarget,
-    /// Reading the source and writing (and checking) the target.
-    Copying,
+    /// Reading the source (a chunk at a time).
+    Reading,
+    /// Writing a chunk into the target's transaction.
+    Writing,
+    /// Reading the chunk back and comparing every field.
+    Verifying,
     Committing,
     DeletingFromSource,
 }
@@ -194,12 +198,14 @@ fn copy(
     migrated: &mut HashMap<String, Option<Digest>>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<()> {
-    progress(Progress::Phase(Phase::Copying));
+    progress(Progress::Phase(Phase::Reading));
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut write_chunk = |chunk: &mut Vec<Token>,
                            report: &mut Report,
-                           migrated: &mut HashMap<String, Option<Digest>>|
+                           migrated: &mut HashMap<String, Option<Digest>>,
+                           progress: &mut dyn FnMut(Progress)|
      -> Result<()> {
+        progress(Progress::Phase(Phase::Writing));
         let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();
         let existing: HashMap<String, Token> = tx
             .get(&ids)
@@ -241,17 +247,31 @@ fn copy(
             tx.update(token).context("cannot write the target")?;
         }
         inserts.append(&mut updates);
-        crate::store::verify_written(tx, &inserts)
+        progress(Progress::Phase(Phase::Verifying));
+        crate::store::verify_written(tx, &inserts)?;
+        progress(Progress::Phase(Phase::Reading));
+        Ok(())
     };
     let mut seen = HashSet::new();
-    read_source(source, &mut seen, progress, &mut |_, token| {
-        chunk.push(token);
-        if chunk.len() == CHUNK {
-            write_chunk(&mut chunk, report, migrated)?;
-        }
-        Ok(())
-    })?;
-    write_chunk(&mut chunk, report, migrated)
+    // The source's reader and the chunk writer both report progress.
+    let progress = std::cell::RefCell::new(progress);
+    read_source(
+        source,
+        &mut seen,
+        &mut |p| (*progress.borrow_mut())(p),
+        &mut |_, token| {
+            chunk.push(token);
+            if chunk.len() == CHUNK {
+                write_chunk(&mut chunk, report, migrated, &mut |p| {
+                    (*progress.borrow_mut())(p)
+                })?;
+            }
+            Ok(())
+        },
+    )?;
+    write_chunk(&mut chunk, report, migrated, &mut |p| {
+        (*progress.borrow_mut())(p)
+    })
 }
 
 /// Streams the source's tokens with their ids to `visit`, refusing a
@@ -296,7 +316,7 @@ fn plan(
             Ok(())
         })
         .context("cannot read the target")?;
-    progress(Progress::Phase(Phase::Copying));
+    progress(Progress::Phase(Phase::Reading));
     let mut seen = HashSet::new();
     read_source(source, &mut seen, progress, &mut |id, token| {
         match there.get(&id) {

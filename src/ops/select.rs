@@ -45,6 +45,9 @@ pub enum SortBy {
     Expiry,
     /// User name, then id
     User,
+    /// As the store holds them (file order; the database's own), streamed
+    /// as read: the first token out soonest
+    Stored,
 }
 
 impl SortBy {
@@ -53,6 +56,7 @@ impl SortBy {
         use crate::token::compare_ids;
         match self {
             SortBy::Id => tokens.sort_by(|a, b| compare_ids(a.id.as_deref(), b.id.as_deref())),
+            SortBy::Stored => {}
             SortBy::Expiry => tokens.sort_by_key(|t| (t.expiry_ms().is_none(), t.expiry_ms())),
             SortBy::User => tokens.sort_by(|a, b| {
                 (&a.user_name, a.id.as_deref()).cmp(&(&b.user_name, b.id.as_deref()))

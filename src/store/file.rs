@@ -15,10 +15,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::fsutil::{self, CreatedFolders, Stamp, WriterLock};
-use super::table::{Row, TableSink, TableTx, TokenTable};
+use super::table::{Row, RowRef, TableSink, TableTx, TokenTable};
 use super::{absolute, permission_warning, Details, StoreError, TokenStore, WriteTx};
 use crate::field::Field;
-use crate::token::{BestMatch, MatchKey, Token};
+use crate::token::{compare_ids, BestMatch, MatchKey, Token};
 pub use crate::uri::Flavor;
 
 /// The header of a new file: the Python SDK 8.0 labels.
@@ -153,23 +153,82 @@ impl FileStore {
         self
     }
 
-    /// Streams the file's rows to `visit`; a missing file has none.
-    fn stream(&mut self, visit: &mut dyn FnMut(Row) -> Result<()>) -> Result<Option<Layout>> {
+    /// Opens the file to read, once it does not look half-written; a
+    /// missing file is `None`.
+    fn open_to_read(&self) -> Result<Option<File>> {
         let path = fsutil::resolve_store_path(&self.path)?;
         if wait_until_settled(&path) {
             return Err(half_written(&path, b""));
         }
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot open {}", self.path.display()))
-            }
-        };
+        match File::open(&path) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot open {}", self.path.display())),
+        }
+    }
+
+    /// Streams the file's rows to `visit`; a missing file has none.
+    fn stream(
+        &mut self,
+        visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
+    ) -> Result<Option<Layout>> {
+        match self.open_to_read()? {
+            Some(file) => self.stream_open(&file, visit),
+            None => Ok(None),
+        }
+    }
+
+    /// Streams the rows of the open file from its start.
+    fn stream_open(
+        &mut self,
+        mut file: &File,
+        visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
+    ) -> Result<Option<Layout>> {
+        use std::io::{Seek, SeekFrom};
+        file.seek(SeekFrom::Start(0))?;
         let layout = scan_rows(BufReader::with_capacity(1 << 16, file), visit)
             .with_context(|| format!("cannot read {}", self.path.display()))?;
         self.notes = layout.as_ref().map(|l| l.notes.clone()).unwrap_or_default();
         Ok(layout)
+    }
+}
+
+/// Rows an unsorted file is listed in id order with, a pass over the file
+/// each: bounds what `list` holds (about 25 MB) whatever the file's size.
+const ROWS_PER_ORDERED_PASS: usize = 65_536;
+
+/// Every id of a file in one buffer, for sorting the file's rows by id
+/// without holding them.
+#[derive(Default)]
+struct IdArena {
+    text: String,
+    /// Per row in file order: where its id lies in `text`, or `None`.
+    spans: Vec<Option<(u32, u32)>>,
+}
+
+impl IdArena {
+    fn push(&mut self, id: Option<&str>) -> Result<()> {
+        let span = match id {
+            Some(id) => {
+                let start = u32::try_from(self.text.len()).context("ids over 4 GiB")?;
+                self.text.push_str(id);
+                Some((start, id.len() as u32))
+            }
+            None => None,
+        };
+        self.spans.push(span);
+        Ok(())
+    }
+
+    fn id(&self, row: usize) -> Option<&str> {
+        self.spans[row].map(|(start, len)| &self.text[start as usize..(start + len) as usize])
+    }
+
+    /// Row numbers in id order (ties in file order).
+    fn order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.spans.len() as u32).collect();
+        order.sort_by(|&a, &b| compare_ids(self.id(a as usize), self.id(b as usize)));
+        order
     }
 }
 
@@ -265,7 +324,7 @@ fn read_for_write(path: &Path) -> Result<(Option<Layout>, Vec<Row>, Stamp)> {
             Some(bytes) => {
                 let mut rows = Vec::new();
                 scan_rows(&bytes[..], &mut |row| {
-                    rows.push(row);
+                    rows.push(row.to_row());
                     Ok(())
                 })
                 .map(|layout| (layout, rows))
@@ -346,11 +405,100 @@ impl TableSink for FileSink {
         self.folders.remove();
         Ok(())
     }
+
+    fn admit(&self, token: &Token) -> Result<()> {
+        // The SDKs read their file with universal newlines (Python) or by
+        // lines (Java, Node): a carriage return in a value comes back as a
+        // line break, or splits the row. Rows already in the file are left
+        // as they are; only what this write puts there is checked.
+        let fields = token.fields();
+        match Field::ALL
+            .into_iter()
+            .find(|f| fields[f.index()].is_some_and(|v| v.contains('\r')))
+        {
+            Some(field) => Err(refused(
+                token.id.as_deref().unwrap_or("(new)"),
+                field,
+                "a carriage return, which the SDKs read back as a line break (a file store \
+                 cannot keep it; a database store can)",
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 impl TokenStore for FileStore {
     fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
         self.stream(&mut |row| visit(row.to_token())).map(|_| ())
+    }
+
+    /// A file already in id order (as the SDKs and tokenstore write them)
+    /// is streamed as it is read, after a first pass that checks the
+    /// order; another is listed in windows of its id order, a pass each,
+    /// so memory stays bounded. Every pass reads the same open file.
+    fn scan_in_id_order(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
+        let Some(file) = self.open_to_read()? else {
+            return Ok(());
+        };
+        let mut ids = IdArena::default();
+        let mut sorted = true;
+        let mut last_id: Option<String> = None;
+        self.stream_open(&file, &mut |row| {
+            let id = row.fields()[0];
+            let after_last = ids.spans.is_empty()
+                || compare_ids(last_id.as_deref(), id) != std::cmp::Ordering::Greater;
+            sorted &= after_last;
+            if sorted {
+                match (&mut last_id, id) {
+                    (Some(last), Some(id)) => {
+                        last.clear();
+                        last.push_str(id);
+                    }
+                    (last, id) => *last = id.map(str::to_owned),
+                }
+            }
+            ids.push(id)
+        })?;
+        if sorted {
+            drop(ids);
+            self.stream_open(&file, &mut |row| visit(row.to_token()))?;
+            return Ok(());
+        }
+        // Each row's place in id order, then one pass per window of places.
+        let order = ids.order();
+        drop(ids);
+        let mut place = vec![0u32; order.len()];
+        for (at, &row) in order.iter().enumerate() {
+            place[row as usize] = at as u32;
+        }
+        drop(order);
+        let mut first = 0;
+        while first < place.len() {
+            let end = (first + ROWS_PER_ORDERED_PASS).min(place.len());
+            let mut window: Vec<Option<Row>> = vec![None; end - first];
+            let mut row_number = 0;
+            self.stream_open(&file, &mut |row| {
+                let at = place.get(row_number).copied().unwrap_or(u32::MAX) as usize;
+                row_number += 1;
+                if (first..end).contains(&at) {
+                    window[at - first] = Some(row.to_row());
+                }
+                Ok(())
+            })?;
+            if row_number != place.len() || window.iter().any(Option::is_none) {
+                return Err(StoreError::Changed(format!(
+                    "{} changed while it was being listed (an application saved meanwhile); \
+                     try again",
+                    self.path.display()
+                ))
+                .into());
+            }
+            for row in window.into_iter().flatten() {
+                visit(row.to_token())?;
+            }
+            first = end;
+        }
+        Ok(())
     }
 
     fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>> {
@@ -400,6 +548,25 @@ impl TokenStore for FileStore {
         Ok(fsutil::resolve_store_path(&self.path)?.exists())
     }
 
+    fn size_hint(&mut self) -> Result<Option<u64>> {
+        // Lines after the header (a value with a line break counts twice).
+        let path = fsutil::resolve_store_path(&self.path)?;
+        let Ok(file) = File::open(&path) else {
+            return Ok(None);
+        };
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let (mut lines, mut last) = (0u64, b'\n');
+        loop {
+            let buf = std::io::BufRead::fill_buf(&mut reader)?;
+            let Some(&end) = buf.last() else { break };
+            lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+            last = end;
+            let n = buf.len();
+            std::io::BufRead::consume(&mut reader, n);
+        }
+        Ok(Some((lines + u64::from(last != b'\n')).saturating_sub(1)))
+    }
+
     fn notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)
     }
@@ -418,7 +585,7 @@ impl TokenStore for FileStore {
         // A malformed file is reported by `info` itself, as it counts.
         let mut rows = Vec::new();
         let Ok(layout) = self.stream(&mut |row| {
-            rows.push(row);
+            rows.push(row.to_row());
             Ok(())
         }) else {
             return Ok(details);
@@ -489,7 +656,7 @@ pub fn read_csv<R: Read>(input: R) -> Result<Contents> {
 /// the layout (`None` for an empty file).
 pub(crate) fn scan_rows<R: Read>(
     mut input: R,
-    visit: &mut dyn FnMut(Row) -> Result<()>,
+    visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
 ) -> Result<Option<Layout>> {
     let mut head = Vec::new();
     // Read enough to see how the header line ends.
@@ -518,72 +685,215 @@ pub(crate) fn scan_rows<R: Read>(
     if quoting == Quoting::Plain {
         return scan_plain(input, bom, crlf, visit);
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-
-    let mut record = csv::ByteRecord::new();
-    let mut layout: Option<Layout> = None;
-    loop {
-        let line = reader.position().line();
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(corrupt(error_line(&e).unwrap_or(line), &csv_reason(&e))),
-        }
-        let line = record.position().map_or(line, |p| p.line());
-        let fields = text_fields(&record, layout.is_none() && bom)
-            .map_err(|reason| corrupt(line, &reason))?;
-        match &layout {
-            None => {
-                if fields.len() != 9 && fields.len() != 10 {
-                    return Err(corrupt(
-                        line,
-                        &format!(
-                            "the header has {} columns, expected 10 (or 9 in 2.x stores)",
-                            fields.len()
-                        ),
-                    ));
-                }
-                if !fields.first[0].trim().eq_ignore_ascii_case("id") {
-                    return Err(corrupt(
-                        line,
-                        "expected a header line starting with `id`; this is not a token file",
-                    ));
-                }
-                layout = Some(Layout {
-                    labels: fields.iter().map(|f| f.to_string()).collect(),
-                    crlf,
-                    bom,
-                    quoting,
-                    final_newline: true,
-                    notes: Vec::new(),
-                });
-            }
-            Some(l) => {
-                // A 2.x SDK appends 9-field rows even to a 10-column file:
-                // they are read as it reads them, api_domain absent.
-                let width = l.labels.len();
-                if fields.len() != width && !(width == 10 && fields.len() == 9) {
-                    return Err(corrupt(
-                        line,
-                        &format!("{} fields, expected {width} like the header", fields.len()),
-                    ));
-                }
-                // Scala's FileStore writes the literal `null` for absent.
-                let mut values = fields.first;
-                for value in values.iter_mut().filter(|v| **v == "null") {
-                    *value = "";
-                }
-                visit(Row::new(&values[..fields.len()]))?;
-            }
-        }
+    let mut state = CsvState {
+        layout: None,
+        bom,
+        crlf,
+        quoting,
+    };
+    if quoting == Quoting::Minimal {
+        scan_simple(input, &mut state, visit)?;
+    } else {
+        scan_quoted(input, &mut state, 1, visit)?;
     }
+    let mut layout = state.layout;
     if let Some(layout) = &mut layout {
         layout.final_newline = last_byte.get().is_none_or(|b| b == b'\n');
     }
     Ok(layout)
+}
+
+/// What the two CSV readers share: how the file looks, and its layout
+/// once the header is read.
+struct CsvState {
+    layout: Option<Layout>,
+    bom: bool,
+    crlf: bool,
+    quoting: Quoting,
+}
+
+impl CsvState {
+    /// Takes one record: the header, or a row for `visit`.
+    fn record(
+        &mut self,
+        line: u64,
+        fields: &mut TextFields<'_>,
+        visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let Some(layout) = &self.layout else {
+            if fields.len() != 9 && fields.len() != 10 {
+                return Err(corrupt(
+                    line,
+                    &format!(
+                        "the header has {} columns, expected 10 (or 9 in 2.x stores)",
+                        fields.len()
+                    ),
+                ));
+            }
+            if !fields.first[0].trim().eq_ignore_ascii_case("id") {
+                return Err(corrupt(
+                    line,
+                    "expected a header line starting with `id`; this is not a token file",
+                ));
+            }
+            self.layout = Some(Layout {
+                labels: fields.iter().map(|f| f.to_string()).collect(),
+                crlf: self.crlf,
+                bom: self.bom,
+                quoting: self.quoting,
+                final_newline: true,
+                notes: Vec::new(),
+            });
+            return Ok(());
+        };
+        // A 2.x SDK appends 9-field rows even to a 10-column file: they
+        // are read as it reads them, api_domain absent.
+        let width = layout.labels.len();
+        if fields.len() != width && !(width == 10 && fields.len() == 9) {
+            return Err(corrupt(
+                line,
+                &format!("{} fields, expected {width} like the header", fields.len()),
+            ));
+        }
+        // Scala's FileStore writes the literal `null` for absent.
+        for value in fields.first.iter_mut().filter(|v| **v == "null") {
+            *value = "";
+        }
+        visit(RowRef {
+            fields: &fields.first[..fields.len()],
+            extra: "",
+        })
+    }
+}
+
+/// Reads a file with minimal quoting, fast where it can: a block (1 MiB of
+/// whole lines) with no quote, no lone `\r`, no NUL and valid UTF-8 — as
+/// good as every block of an SDK's store — is split on line breaks and
+/// commas. From the first block that is not so, the full CSV reader takes
+/// over (it also names the line and field of what is wrong).
+fn scan_simple<R: Read>(
+    mut input: R,
+    state: &mut CsvState,
+    visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
+) -> Result<()> {
+    const BLOCK: usize = 1 << 20;
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
+    // The number of the line at the start of `buf`.
+    let mut line = 1u64;
+    loop {
+        // Top the buffer up to a block (more when one line is longer).
+        let kept = buf.len();
+        let want = BLOCK.max(kept * 2);
+        buf.resize(want, 0);
+        let mut filled = kept;
+        while filled < want {
+            match input.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e).context("cannot read"),
+            }
+        }
+        buf.truncate(filled);
+        let eof = filled < want;
+        let end = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => i + 1,
+                None => continue, // no whole line yet
+            }
+        };
+        let Some(text) = simple_text(&buf[..end]) else {
+            let rest = std::io::Cursor::new(buf).chain(input);
+            return scan_quoted(rest, state, line, visit);
+        };
+        // One pass over the commas and line breaks of the block.
+        let mut fields = TextFields::default();
+        let mut field_start = 0;
+        let stops = memchr::memchr2_iter(b',', b'\n', text.as_bytes());
+        // A last line without a line break ends at the end of the block.
+        let last = (!text.ends_with('\n') && !text.is_empty()).then_some(text.len());
+        for stop in stops.chain(last) {
+            let at_line_end = stop == text.len() || text.as_bytes()[stop] == b'\n';
+            let mut field = &text[field_start..stop];
+            if at_line_end {
+                field = field.strip_suffix('\r').unwrap_or(field);
+            }
+            if fields.count == 0 && line == 1 && state.bom {
+                field = field.strip_prefix('\u{feff}').unwrap_or(field);
+            }
+            if let Some(slot) = fields.first.get_mut(fields.count) {
+                *slot = field;
+            }
+            fields.count += 1;
+            field_start = stop + 1;
+            if at_line_end {
+                // The CSV reader (like Python's) skips blank lines.
+                let blank = fields.count == 1 && fields.first[0].is_empty();
+                if !blank {
+                    state.record(line, &mut fields, visit)?;
+                }
+                fields = TextFields::default();
+                line += 1;
+            }
+        }
+        if eof {
+            return Ok(());
+        }
+        buf.drain(..end);
+    }
+}
+
+/// `block` as text when plain splitting reads it as the CSV rules do.
+fn simple_text(block: &[u8]) -> Option<&str> {
+    if memchr::memchr2(b'"', 0, block).is_some() {
+        return None;
+    }
+    // A `\r` ends a record only with its `\n`; a lone one needs the rules.
+    let lone_cr = memchr::memchr_iter(b'\r', block).any(|i| block.get(i + 1) != Some(&b'\n'));
+    if lone_cr {
+        return None;
+    }
+    std::str::from_utf8(block).ok()
+}
+
+/// The full RFC 4180 reader, from line `first_line` of the file on.
+fn scan_quoted<R: Read>(
+    input: R,
+    state: &mut CsvState,
+    first_line: u64,
+    visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input);
+    let mut record = csv::ByteRecord::new();
+    let mut records = 0u64;
+    // The csv crate ends a CRLF record at its `\r` and counts the `\n`
+    // only when it reads the next one: every record after this reader's
+    // first starts one line later than it says.
+    let crlf = state.crlf;
+    let file_line =
+        |csv_line: u64, records: u64| csv_line + first_line - 1 + u64::from(crlf && records > 0);
+    loop {
+        let line = reader.position().line();
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => {
+                let line = file_line(error_line(&e).unwrap_or(line), records);
+                return Err(corrupt(line, &csv_reason(&e)));
+            }
+        }
+        let line = file_line(record.position().map_or(line, |p| p.line()), records);
+        let strip_bom = state.bom && first_line == 1 && records == 0;
+        records += 1;
+        let mut fields =
+            text_fields(&record, strip_bom).map_err(|reason| corrupt(line, &reason))?;
+        state.record(line, &mut fields, visit)?;
+    }
 }
 
 /// A reader that remembers the last byte it handed out.
@@ -623,7 +933,7 @@ fn scan_plain<R: Read>(
     input: LastByte<R>,
     bom: bool,
     crlf: bool,
-    visit: &mut dyn FnMut(Row) -> Result<()>,
+    visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
 ) -> Result<Option<Layout>> {
     use std::io::BufRead;
     let last = input.last.clone();
@@ -692,7 +1002,10 @@ fn scan_plain<R: Read>(
                 } else {
                     ""
                 };
-                visit(Row::with_extra(&fields[..n], extra))?;
+                visit(RowRef {
+                    fields: &fields[..n],
+                    extra,
+                })?;
             }
         }
     }
@@ -908,6 +1221,62 @@ mod tests {
             .err()
             .unwrap();
         assert!(format!("{err:#}").contains("UTF-8"), "{err:#}");
+        // The Python SDKs write CRLF: the lines counted are the file's.
+        let row = "1,2,3,4,5,6,7,8,9,10\r\n";
+        for (text, line) in [
+            (format!("id,a,b,c,d,e,f,g,h,i\r\n{row}1,2\r\n"), "line 3:"),
+            (
+                format!("id,a,b,c,d,e,f,g,h,i\r\n{row}{row}1,\0\r\n"),
+                "line 4:",
+            ),
+            ("id,a,b,c,d,e,f,g,h,i\r\n1,2\r\n".to_string(), "line 2:"),
+        ] {
+            let err = parse(&text).err().unwrap();
+            assert!(format!("{err:#}").contains(line), "{line} {err:#}");
+        }
+    }
+
+    #[test]
+    fn a_quote_past_the_first_block_hands_over_to_the_full_reader() {
+        // About 2.5 MiB: the fast reader's blocks, then the CSV rules from
+        // the block with the quoted value on, lines still counted right.
+        for newline in ["\n", "\r\n"] {
+            let mut text = format!("id,a,b,c,d,e,f,g,h,i{newline}");
+            for n in 1..=30_000 {
+                let user = match n {
+                    25_000 => "\"Smith, \"\"J\"\"\"".to_string(),
+                    _ => format!("user{n}@example.com"),
+                };
+                text += &format!(
+                    "{n},{user},c,s,1000.rt.{n}.rrrrrrrrrrrrrrrrrrrrrrrrrrrrrr,at,,1,,{newline}"
+                );
+            }
+            let contents = parse(&text).unwrap();
+            assert_eq!(contents.tokens.len(), 30_000);
+            assert_eq!(
+                contents.tokens[24_999].user_name.as_deref(),
+                Some("Smith, \"J\"")
+            );
+            assert_eq!(
+                contents.tokens[29_999].user_name.as_deref(),
+                Some("user30000@example.com")
+            );
+            assert_eq!(contents.layout.unwrap().crlf, newline == "\r\n");
+            // A short row after the quote: named by its line in the file.
+            let broken = format!("{text}1,2{newline}");
+            let err = parse(&broken).err().unwrap();
+            assert!(
+                format!("{err:#}").contains("line 30002:"),
+                "{newline:?} {err:#}"
+            );
+            // And before it, in a fast block.
+            let broken = text.replacen("\n7,", "\n7,x\n8,", 1);
+            let err = parse(&broken).err().unwrap();
+            assert!(
+                format!("{err:#}").contains("line 8:"),
+                "{newline:?} {err:#}"
+            );
+        }
     }
 
     #[test]

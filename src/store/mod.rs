@@ -33,6 +33,19 @@ mod tls;
 
 pub use error::StoreError;
 
+/// An index tokenstore's lookups would use, and how to build it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexPlan {
+    pub name: String,
+    /// The column (or expression) it indexes.
+    pub indexed: String,
+    /// That in words.
+    pub on: String,
+    /// What it makes fast, for `info` and `index`.
+    pub serves: String,
+    pub statement: String,
+}
+
 /// What a backend must implement. The six operations of the SDK's
 /// `TokenStore` are built on it once, in [`TokenStoreExt`]; backends do not
 /// write them again.
@@ -62,6 +75,24 @@ pub trait TokenStore {
 
     /// Facts and warnings about the store for `info`, beyond its tokens.
     fn describe(&mut self) -> Result<Details>;
+
+    /// About how many tokens the store holds, for progress displays, when
+    /// that is cheap to learn.
+    fn size_hint(&mut self) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
+    /// The lookup indexes the store lacks; `None` for a store without
+    /// indexes (memory, file).
+    fn missing_indexes(&mut self) -> Result<Option<Vec<IndexPlan>>> {
+        Ok(None)
+    }
+
+    /// Builds one of the indexes [`TokenStore::missing_indexes`] named,
+    /// outside any write transaction (online where the engine can).
+    fn build_index(&mut self, index: &IndexPlan) -> Result<()> {
+        Err(StoreError::Refused(format!("this store cannot build index {}", index.name)).into())
+    }
 
     /// Whether the store is there (a file, or a table in its database).
     fn exists(&mut self) -> Result<bool> {

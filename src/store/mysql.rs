@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, Params, SslOpts, Value};
 
-use super::sql::{index_name, Dialect, SqlConn, SqlStore};
+use super::sql::{Dialect, SqlConn, SqlStore};
 use super::{Details, StoreError};
 use crate::field::Field;
 use crate::token::Token;
@@ -33,6 +33,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
     lock_rows: " FOR UPDATE",
     rows_per_insert: 200,
     fast_max_id: None,
+    count_as_text: |table| format!("SELECT CAST(COUNT(*) AS CHAR) FROM {table}"),
     exact_max_id: |table, id| {
         format!(
             "SELECT {id} FROM {table} WHERE {id} REGEXP '^[0-9]+$' \
@@ -47,6 +48,10 @@ pub(crate) static DIALECT: Dialect = Dialect {
     },
     create_suffix: " DEFAULT CHARSET=utf8mb4",
     extra_indexes: |_| Vec::new(),
+    // Online DDL: the application keeps reading and writing meanwhile.
+    create_index: |table, name, indexed| {
+        format!("CREATE INDEX {name} ON {table} ({indexed}) ALGORITHM=INPLACE LOCK=NONE")
+    },
 };
 
 pub(crate) type MysqlStore = SqlStore<MysqlConn>;
@@ -126,7 +131,7 @@ pub(crate) fn connect(uri: &ServerUri) -> Result<MysqlStore> {
             lock_name,
             locked: false,
             tls: mode,
-            loopback: crate::uri::is_loopback(&uri.host),
+            host: uri.host.clone(),
         },
         uri.table.clone(),
     ))
@@ -153,7 +158,7 @@ pub(crate) struct MysqlConn {
     /// Whether this session holds the writer lock.
     locked: bool,
     tls: TlsMode,
-    loopback: bool,
+    host: String,
 }
 
 fn params(values: &[Option<&str>]) -> Params {
@@ -448,41 +453,36 @@ impl SqlConn for MysqlConn {
                 None => format!("not encrypted (ssl-mode={mode})"),
             },
         ));
-        if version.is_none() && !self.loopback {
-            details.warnings.push(
-                "the connection to the server is not encrypted: tokens cross the network in \
-                 clear; use ssl-mode=verify-full"
-                    .into(),
-            );
-        }
-        let existing: Vec<String> = self
+        details
+            .warnings
+            .extend(super::tls::plain_connection_warning(
+                version.is_some(),
+                &self.host,
+                "ssl-mode",
+            ));
+        Ok(())
+    }
+
+    fn indexes(&mut self, table: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let found: Vec<(String, String, i64)> = self
             .conn
             .exec(
-                "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS \
+                "SELECT INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX FROM information_schema.STATISTICS \
                  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
                 (&self.database, table),
             )
-            .map_err(backend_error)?;
-        if existing.is_empty() {
-            return Ok(()); // no table, or no index at all (not even a key)
-        }
-        let missing: Vec<&str> = Field::ALL
-            .into_iter()
-            .filter(|f| f.is_lookup_key() && *f != Field::Id)
-            .map(|f| f.name())
-            .filter(|column| {
-                let name = index_name(table, column);
-                !existing.iter().any(|e| e.eq_ignore_ascii_case(&name))
-            })
+            .map_err(backend_error)
+            .context("cannot read the table's indexes")?;
+        let names = found
+            .iter()
+            .map(|(n, _, _)| n.to_ascii_lowercase())
             .collect();
-        if !missing.is_empty() {
-            details.warnings.push(format!(
-                "no index on {}: lookups scan the whole table (tokenstore adds indexes only \
-                 to tables it creates)",
-                missing.join(", ")
-            ));
-        }
-        Ok(())
+        let leading = found
+            .iter()
+            .filter(|(_, _, seq)| *seq == 1)
+            .map(|(_, c, _)| c.to_ascii_lowercase())
+            .collect();
+        Ok((names, leading))
     }
 
     fn identity(&mut self, table: &str) -> Result<String> {

@@ -17,7 +17,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, NoTls};
 
-use super::sql::{index_name, Dialect, SqlConn, SqlStore};
+use super::sql::{Dialect, ExtraIndex, SqlConn, SqlStore};
 use super::{Details, StoreError};
 use crate::field::Field;
 use crate::token::Token;
@@ -72,14 +72,24 @@ pub(crate) static DIALECT: Dialect = Dialect {
         t == "text" || t.starts_with("character varying") || t.starts_with("varchar")
     },
     create_suffix: "",
+    count_as_text: |table| format!("SELECT count(*)::text FROM {table}"),
+    // Serves the next-id lookup and listing in id order.
     extra_indexes: |table| {
-        vec![format!(
-            "CREATE INDEX {} ON {table} ({})",
-            index_name(table, "id_number"),
-            small_number!("id")
-        )]
+        vec![ExtraIndex {
+            name: format!("{table}_id_number_idx"),
+            indexed: ID_NUMBER,
+            on: "id as a number",
+            serves: "numbering new tokens and listing in id order",
+        }]
+    },
+    // CONCURRENTLY: the application keeps reading and writing meanwhile.
+    create_index: |table, name, indexed| {
+        format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({indexed})")
     },
 };
+
+/// The index expression of [`DIALECT`]'s numeric id order.
+const ID_NUMBER: &str = "(CASE WHEN id ~ '^0*[0-9]{1,18}$' THEN id::bigint END)";
 
 pub(crate) type PostgresStore = SqlStore<PostgresConn>;
 
@@ -146,7 +156,7 @@ pub(crate) fn connect(uri: &ServerUri) -> Result<PostgresStore> {
             client,
             database: uri.database.clone(),
             table: uri.table.to_ascii_lowercase(),
-            loopback: crate::uri::is_loopback(&uri.host),
+            host: uri.host.clone(),
             tls: uri.tls_mode(),
         },
         // PostgreSQL folds unquoted names to lower case.
@@ -159,7 +169,7 @@ pub(crate) struct PostgresConn {
     database: String,
     /// The table's name as the server knows it (for the writer lock).
     table: String,
-    loopback: bool,
+    host: String,
     tls: TlsMode,
 }
 
@@ -497,41 +507,39 @@ impl SqlConn for PostgresConn {
                 None => format!("not encrypted (sslmode={mode})"),
             },
         ));
-        if encrypted.is_none() && !self.loopback {
-            details.warnings.push(
-                "the connection to the server is not encrypted: tokens cross the network in \
-                 clear; use sslmode=verify-full"
-                    .into(),
-            );
-        }
-        let existing = self.query_column(
-            "SELECT indexname::text FROM pg_indexes \
-             WHERE schemaname = current_schema() AND tablename = $1",
-            &[Some(table)],
-        )?;
-        if existing.is_empty() {
-            return Ok(()); // no table, or no index at all (not even a key)
-        }
-        let missing: Vec<&str> = Field::ALL
-            .into_iter()
-            .filter(|f| f.is_lookup_key() && *f != Field::Id)
-            .map(|f| f.name())
-            .filter(|column| {
-                let name = index_name(table, column);
-                !existing
-                    .iter()
-                    .flatten()
-                    .any(|e| e.eq_ignore_ascii_case(&name))
-            })
-            .collect();
-        if !missing.is_empty() {
-            details.warnings.push(format!(
-                "no index on {}: lookups scan the whole table (tokenstore adds indexes only \
-                 to tables it creates)",
-                missing.join(", ")
+        details
+            .warnings
+            .extend(super::tls::plain_connection_warning(
+                encrypted.is_some(),
+                &self.host,
+                "sslmode",
             ));
-        }
         Ok(())
+    }
+
+    fn indexes(&mut self, table: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let mut names = Vec::new();
+        let mut leading = Vec::new();
+        // Each index of the table, and its first column (NULL for an
+        // expression).
+        self.query_rows(
+            "SELECT i.relname::text, a.attname::text FROM pg_index x \
+             JOIN pg_class i ON i.oid = x.indexrelid \
+             JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN pg_namespace n ON n.oid = t.relnamespace \
+             LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0] \
+             WHERE t.relname = $1 AND n.nspname = current_schema()",
+            &[Some(table)],
+            &mut |row| {
+                names.push(row.try_get::<_, String>(0)?.to_ascii_lowercase());
+                if let Some(column) = row.try_get::<_, Option<String>>(1)? {
+                    leading.push(column.to_ascii_lowercase());
+                }
+                Ok(())
+            },
+        )
+        .context("cannot read the table's indexes")?;
+        Ok((names, leading))
     }
 
     fn identity(&mut self, table: &str) -> Result<String> {

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use anyhow::{Context, Result};
 
-use super::{Details, StoreError, TokenStore, WriteTx};
+use super::{Details, IndexPlan, StoreError, TokenStore, WriteTx};
 use crate::field::{Field, FIELD_NAMES};
 use crate::token::{
     compare_ids, next_id_after, numeric_digits, BestMatch, MatchKey, NumericMax, Token,
@@ -45,8 +45,22 @@ pub(crate) struct Dialect {
     pub is_text_type: fn(&str) -> bool,
     /// Appended to CREATE TABLE.
     pub create_suffix: &'static str,
-    /// Extra indexes tokenstore creates on a table it creates.
-    pub extra_indexes: fn(table: &str) -> Vec<String>,
+    /// Extra indexes tokenstore wants beyond the lookup columns.
+    pub extra_indexes: fn(table: &str) -> Vec<ExtraIndex>,
+    /// The statement that builds an index on an existing table, online
+    /// (without blocking the application's writes) where the engine can.
+    pub create_index: fn(table: &str, name: &str, indexed: &str) -> String,
+    /// A query for the number of rows, as text.
+    pub count_as_text: fn(table: &str) -> String,
+}
+
+/// An index a dialect wants besides those on the lookup columns.
+pub(crate) struct ExtraIndex {
+    pub name: String,
+    /// What it indexes (an expression), and that in words.
+    pub indexed: &'static str,
+    pub on: &'static str,
+    pub serves: &'static str,
 }
 
 /// The database operations a backend provides; the engine does the rest.
@@ -78,6 +92,10 @@ pub(crate) trait SqlConn {
     fn rollback(&mut self, created_table: Option<&str>) -> Result<()>;
     /// Backend facts for `info` (file, server, warnings).
     fn describe(&mut self, table: &str, details: &mut Details) -> Result<()>;
+    /// The names of the table's indexes and the columns they start with
+    /// (lower case): an index the application made under its own name
+    /// serves lookups too.
+    fn indexes(&mut self, table: &str) -> Result<(Vec<String>, Vec<String>)>;
     /// The table's identity: the database's (file inode, server) and the
     /// table's name as the engine compares it (SQLite, and MySQL with
     /// `lower_case_table_names`, ignore the case of table names).
@@ -202,18 +220,39 @@ fn create_statements(table: &str, dialect: &Dialect) -> Vec<String> {
          redirect_url varchar(255), api_domain varchar(255), primary key (id)){}",
         dialect.create_suffix
     )];
-    for field in Field::ALL
-        .into_iter()
-        .filter(|f| f.is_lookup_key() && *f != Field::Id)
-    {
-        let column = field.name();
+    for index in wanted_indexes(&Schema::standard(table), dialect) {
         statements.push(format!(
-            "CREATE INDEX {} ON {table} ({column})",
-            index_name(table, column)
+            "CREATE INDEX {} ON {table} ({})",
+            index.name, index.indexed
         ));
     }
-    statements.extend((dialect.extra_indexes)(table));
     statements
+}
+
+/// The indexes tokenstore's lookups use on a table of this layout.
+fn wanted_indexes(schema: &Schema, dialect: &Dialect) -> Vec<IndexPlan> {
+    let table = &schema.table;
+    let mut wanted: Vec<IndexPlan> = schema
+        .stored()
+        .filter(|(f, _)| f.is_lookup_key() && *f != Field::Id)
+        .map(|(field, column)| IndexPlan {
+            name: index_name(table, column),
+            indexed: column.to_string(),
+            on: column.to_string(),
+            serves: format!("finding and saving by {}", field.name()),
+            statement: (dialect.create_index)(table, &index_name(table, column), column),
+        })
+        .collect();
+    for extra in (dialect.extra_indexes)(table) {
+        wanted.push(IndexPlan {
+            statement: (dialect.create_index)(table, &extra.name, extra.indexed),
+            name: extra.name,
+            indexed: extra.indexed.to_string(),
+            on: extra.on.to_string(),
+            serves: extra.serves.to_string(),
+        });
+    }
+    wanted
 }
 
 pub(crate) fn index_name(table: &str, column: &str) -> String {
@@ -309,6 +348,26 @@ impl<C: SqlConn> SqlStore<C> {
     }
 }
 
+impl<C: SqlConn> SqlStore<C> {
+    /// The wanted indexes the table lacks (none while there is no table:
+    /// tokenstore creates them with it).
+    fn lacking_indexes(&mut self) -> Result<Vec<IndexPlan>> {
+        let Some(schema) = self.schema()? else {
+            return Ok(Vec::new());
+        };
+        let (names, leading) = self.conn.indexes(&schema.table)?;
+        Ok(wanted_indexes(&schema, self.conn.dialect())
+            .into_iter()
+            .filter(|index| {
+                !names.iter().any(|n| n.eq_ignore_ascii_case(&index.name))
+                    && !leading
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(&index.indexed))
+            })
+            .collect())
+    }
+}
+
 impl<C: SqlConn> TokenStore for SqlStore<C> {
     fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
         let Some(schema) = self.schema()? else {
@@ -374,6 +433,19 @@ impl<C: SqlConn> TokenStore for SqlStore<C> {
         Ok(self.schema()?.is_some())
     }
 
+    fn size_hint(&mut self) -> Result<Option<u64>> {
+        let Some(schema) = self.schema()? else {
+            return Ok(Some(0));
+        };
+        let sql = (self.conn.dialect().count_as_text)(&schema.table);
+        let count = self.conn.query_column(&sql, &[])?;
+        Ok(count
+            .first()
+            .cloned()
+            .flatten()
+            .and_then(|n| n.parse().ok()))
+    }
+
     fn describe(&mut self) -> Result<Details> {
         let mut details = Details::default();
         self.conn.describe(&self.table, &mut details)?;
@@ -387,8 +459,41 @@ impl<C: SqlConn> TokenStore for SqlStore<C> {
             details
                 .facts
                 .push(("layout".into(), schema.layout_name().into()));
+            let lacking = self.lacking_indexes()?;
+            if !lacking.is_empty() {
+                // "finding and saving by a", "… by b" -> "… by a, b".
+                let by = "finding and saving by ";
+                let fields: Vec<&str> = lacking
+                    .iter()
+                    .filter_map(|i| i.serves.strip_prefix(by))
+                    .collect();
+                let mut what: Vec<String> = Vec::new();
+                if !fields.is_empty() {
+                    what.push(format!("{by}{}", fields.join(", ")));
+                }
+                what.extend(
+                    lacking
+                        .iter()
+                        .filter(|i| !i.serves.starts_with(by))
+                        .map(|i| i.serves.clone()),
+                );
+                details.warnings.push(format!(
+                    "no index for {}: each reads the whole table; `tokenstore index` builds the \
+                     indexes (tokenstore adds them only to tables it creates)",
+                    what.join("; ")
+                ));
+            }
         }
         Ok(details)
+    }
+
+    fn missing_indexes(&mut self) -> Result<Option<Vec<IndexPlan>>> {
+        self.lacking_indexes().map(Some)
+    }
+
+    fn build_index(&mut self, index: &IndexPlan) -> Result<()> {
+        self.conn.execute(&index.statement, &[])?;
+        Ok(())
     }
 
     fn identity(&mut self) -> Result<Option<String>> {

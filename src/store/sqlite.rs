@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags};
+use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 use super::fsutil::{self, CreatedFolders, Stamp};
-use super::sql::{Dialect, SqlConn, SqlStore};
+use super::sql::{Dialect, ExtraIndex, SqlConn, SqlStore};
 use super::{absolute, permission_warning, Details, StoreError};
 use crate::token::Token;
 
@@ -34,6 +34,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
              ORDER BY CAST({id} AS INTEGER) DESC, {id} DESC LIMIT 1"
         )
     }),
+    count_as_text: |table| format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}"),
     exact_max_id: |table, id| {
         format!(
             "SELECT {id} FROM {table} WHERE {id} <> '' AND {id} NOT GLOB '*[^0-9]*' \
@@ -48,11 +49,19 @@ pub(crate) static DIALECT: Dialect = Dialect {
         t.contains("CHAR") || t.contains("TEXT") || t.contains("CLOB")
     },
     create_suffix: "",
-    // Serves the next-id lookup.
+    // Serves the next-id lookup and listing in id order.
     extra_indexes: |table| {
-        vec![format!(
-            "CREATE INDEX {table}_numeric_id_idx ON {table} (CAST(id AS INTEGER), id)"
-        )]
+        vec![ExtraIndex {
+            name: format!("{table}_numeric_id_idx"),
+            indexed: "CAST(id AS INTEGER), id",
+            on: "id as a number",
+            serves: "numbering new tokens and listing in id order",
+        }]
+    },
+    // SQLite has no online index build: it holds the write lock while it
+    // builds (writers wait, up to their busy timeout).
+    create_index: |table, name, indexed| {
+        format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({indexed})")
     },
 };
 
@@ -398,6 +407,35 @@ impl SqlConn for SqliteConn {
         }
         details.facts.push(("table".into(), table.to_string()));
         Ok(())
+    }
+
+    fn indexes(&mut self, table: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let conn = self.connection()?;
+        let mut names = Vec::new();
+        let mut leading = Vec::new();
+        let mut list = conn
+            .prepare("SELECT name FROM pragma_index_list(?1)")
+            .map_err(backend_error)?;
+        let found: Vec<String> = list
+            .query_map([table], |row| row.get(0))
+            .map_err(backend_error)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(backend_error)?;
+        for name in found {
+            // The first column (NULL for an expression).
+            let first: Option<String> = conn
+                .query_row(
+                    "SELECT name FROM pragma_index_info(?1) WHERE seqno = 0",
+                    [&name],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(backend_error)?
+                .flatten();
+            leading.extend(first.map(|c| c.to_ascii_lowercase()));
+            names.push(name.to_ascii_lowercase());
+        }
+        Ok((names, leading))
     }
 
     fn identity(&mut self, table: &str) -> Result<String> {

@@ -100,6 +100,48 @@ impl Row {
     }
 }
 
+/// A row as a reader sees it, borrowed from its buffer: up to ten fields
+/// (fewer in a 9-column file) and what a JavaScript-family line held past
+/// its last column. Readers that keep rows turn it into a [`Row`].
+#[derive(Clone, Copy)]
+pub(crate) struct RowRef<'a> {
+    pub fields: &'a [&'a str],
+    pub extra: &'a str,
+}
+
+impl<'a> RowRef<'a> {
+    pub fn to_row(self) -> Row {
+        Row::with_extra(self.fields, self.extra)
+    }
+
+    /// The fields in store order; empty and missing ones absent.
+    pub fn fields(self) -> [Option<&'a str>; 10] {
+        let mut out = [None; 10];
+        for (slot, field) in out.iter_mut().zip(self.fields) {
+            *slot = (!field.is_empty()).then_some(*field);
+        }
+        out
+    }
+
+    pub fn to_token(self) -> Token {
+        let mut fields: [Option<String>; 10] = Default::default();
+        for (slot, value) in fields.iter_mut().zip(
+            self.fields
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(""))
+                .take(10),
+        ) {
+            *slot = Some(value.to_string());
+        }
+        let mut token = Token::from_fields(fields);
+        if !self.extra.is_empty() {
+            token.marks.mark_shifted();
+        }
+        token
+    }
+}
+
 /// For each lookup field: value -> rows holding it.
 #[derive(Default)]
 struct Index {
@@ -313,6 +355,11 @@ pub(crate) trait TableSink {
     fn commit(self: Box<Self>, table: TokenTable) -> Result<()>;
     /// Releases what the transaction held, leaving the store as it was.
     fn abort(self: Box<Self>) -> Result<()>;
+    /// Refuses a token this store cannot hold as its application would
+    /// read it back (checked for every token inserted or updated).
+    fn admit(&self, _token: &Token) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The write transaction of the table-backed stores (memory, file).
@@ -329,6 +376,10 @@ impl<'s> TableTx<'s> {
             changed: false,
             sink: Some(sink),
         }
+    }
+
+    fn admit(&self, token: &Token) -> Result<()> {
+        self.sink.as_ref().map_or(Ok(()), |sink| sink.admit(token))
     }
 
     fn changed<T>(&mut self, result: Result<T>) -> Result<T> {
@@ -360,6 +411,7 @@ impl WriteTx for TableTx<'_> {
 
     fn insert(&mut self, tokens: &[Token]) -> Result<()> {
         for token in tokens {
+            self.admit(token)?;
             let inserted = self.table.insert(token);
             self.changed(inserted)?;
         }
@@ -367,6 +419,7 @@ impl WriteTx for TableTx<'_> {
     }
 
     fn update(&mut self, token: &Token) -> Result<()> {
+        self.admit(token)?;
         let updated = self.table.update(token);
         self.changed(updated)
     }

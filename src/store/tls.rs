@@ -23,6 +23,21 @@ use rustls::CertificateError;
 #[cfg(feature = "postgres")]
 use crate::uri::TlsMode;
 
+/// The warning `info` gives about a connection to `host` that is not
+/// encrypted (none for loopback, whose traffic never leaves the machine).
+pub(crate) fn plain_connection_warning(
+    encrypted: bool,
+    host: &str,
+    mode_option: &str,
+) -> Option<String> {
+    (!encrypted && !crate::uri::is_loopback(host)).then(|| {
+        format!(
+            "the connection to {host} is not encrypted: tokens cross the network in clear; \
+             use {mode_option}=verify-full"
+        )
+    })
+}
+
 /// A TLS failure somewhere in an error's chain, in plain words; `ca_option`
 /// names the URI option that sets the CA file.
 pub(crate) fn describe_tls_error(
@@ -237,5 +252,19 @@ mod verify {
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
             self.0.supported_verify_schemes()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_warns_about_plain_connections_off_this_machine() {
+        let warning = plain_connection_warning(false, "db.example.com", "sslmode").unwrap();
+        assert!(warning.contains("not encrypted") && warning.contains("sslmode=verify-full"));
+        assert!(plain_connection_warning(true, "db.example.com", "sslmode").is_none());
+        assert!(plain_connection_warning(false, "127.0.0.1", "ssl-mode").is_none());
+        assert!(plain_connection_warning(false, "localhost", "ssl-mode").is_none());
     }
 }

@@ -206,35 +206,48 @@ fn copy(
                            progress: &mut dyn FnMut(Progress)|
      -> Result<()> {
         progress(Progress::Phase(Phase::Writing));
-        let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();
-        let existing: HashMap<String, Token> = tx
-            .get(&ids)
-            .context("cannot read the target")?
-            .into_iter()
-            .filter_map(|t| Some((t.id.clone()?, t)))
-            .collect();
+        // A store this migration created holds only tokens it copied, and
+        // source ids are unique: nothing there to compare with.
+        let existing: HashMap<String, Token> = if tx.created_store() {
+            HashMap::new()
+        } else {
+            let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();
+            tx.get(&ids)
+                .context("cannot read the target")?
+                .into_iter()
+                .filter_map(|t| Some((t.id.clone()?, t)))
+                .collect()
+        };
+        // What --delete-source needs to know of each token (nothing else
+        // does: the digests are kept only then).
+        let remember =
+            |migrated: &mut HashMap<String, Option<Digest>>, id: String, copied: Option<&Token>| {
+                if options.delete_source {
+                    migrated.insert(id, copied.map(digest));
+                }
+            };
         let (mut inserts, mut updates) = (Vec::new(), Vec::new());
         for token in chunk.drain(..) {
             let id = token.id.clone().expect("checked when read");
             match existing.get(&id) {
                 None => {
                     report.copied += 1;
-                    migrated.insert(id, Some(digest(&token)));
+                    remember(migrated, id, Some(&token));
                     inserts.push(token);
                 }
                 Some(there) if *there == token => {
                     report.identical += 1;
-                    migrated.insert(id, Some(digest(&token)));
+                    remember(migrated, id, Some(&token));
                 }
                 Some(_) => {
                     report.conflicts.push(id.clone());
                     if options.on_conflict == OnConflict::Overwrite {
                         report.overwritten += 1;
-                        migrated.insert(id, Some(digest(&token)));
+                        remember(migrated, id, Some(&token));
                         updates.push(token);
                     } else {
                         report.skipped += usize::from(options.on_conflict == OnConflict::Skip);
-                        migrated.insert(id, None);
+                        remember(migrated, id, None);
                     }
                 }
             }

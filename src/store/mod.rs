@@ -140,6 +140,11 @@ pub trait WriteTx {
     fn remove_all(&mut self) -> Result<usize>;
     /// The id for a new token: the numeric maximum plus one.
     fn next_id(&mut self) -> Result<String>;
+    /// Whether this transaction created the store (a table, a file): it
+    /// then holds only what the transaction wrote.
+    fn created_store(&self) -> bool {
+        false
+    }
     /// Makes every change visible at once, or none of them.
     fn commit(self: Box<Self>) -> Result<()>;
     /// Undoes everything, including creating the store.

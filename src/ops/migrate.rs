@@ -198,8 +198,6 @@ fn copy(
     migrated: &mut HashMap<String, Option<Digest>>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<()> {
-    progress(Progress::Phase(Phase::Reading));
-    let mut chunk = Vec::with_capacity(CHUNK);
     let mut write_chunk = |chunk: &mut Vec<Token>,
                            report: &mut Report,
                            migrated: &mut HashMap<String, Option<Digest>>,
@@ -265,27 +263,51 @@ fn copy(
         progress(Progress::Phase(Phase::Reading));
         Ok(())
     };
-    let mut seen = HashSet::new();
-    // The source's reader and the chunk writer both report progress.
-    let progress = std::cell::RefCell::new(progress);
-    read_source(
-        source,
-        &mut seen,
-        &mut |p| (*progress.borrow_mut())(p),
-        &mut |_, token| {
-            chunk.push(token);
-            if chunk.len() == CHUNK {
-                write_chunk(&mut chunk, report, migrated, &mut |p| {
-                    (*progress.borrow_mut())(p)
-                })?;
-            }
+    // The source is read (and parsed) on a second thread, a few chunks
+    // ahead of the writer: reading and writing overlap.
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Token>>(2);
+        let reader = scope.spawn(move || -> Result<()> {
+            let mut seen = HashSet::new();
+            let mut chunk = Vec::with_capacity(CHUNK);
+            read_source(source, &mut seen, &mut |_| {}, &mut |_, token| {
+                chunk.push(token);
+                if chunk.len() == CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    send.send(full).map_err(|_| WriterStopped)?;
+                }
+                Ok(())
+            })?;
+            send.send(chunk).map_err(|_| WriterStopped)?;
             Ok(())
-        },
-    )?;
-    write_chunk(&mut chunk, report, migrated, &mut |p| {
-        (*progress.borrow_mut())(p)
+        });
+        let mut written = Ok(());
+        loop {
+            progress(Progress::Phase(Phase::Reading));
+            let Ok(mut chunk) = receive.recv() else {
+                break; // the reader is done, or failed
+            };
+            (0..chunk.len()).for_each(|_| progress(Progress::Token));
+            written = write_chunk(&mut chunk, report, migrated, progress);
+            if written.is_err() {
+                break;
+            }
+        }
+        drop(receive); // a reader still sending stops
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match read {
+            Err(e) if e.chain().all(|c| !c.is::<WriterStopped>()) => Err(e),
+            _ => written,
+        }
     })
 }
+
+/// The writer failed and stopped taking chunks; its error is the one told.
+#[derive(Debug, thiserror::Error)]
+#[error("the writer stopped")]
+struct WriterStopped;
 
 /// Streams the source's tokens with their ids to `visit`, refusing a
 /// token that cannot be migrated and an id seen twice.

@@ -45,7 +45,7 @@ pub struct IndexPlan {
 /// What a backend must implement. The six operations of the SDK's
 /// `TokenStore` are built on it once, in [`TokenStoreExt`]; backends do not
 /// write them again.
-pub trait TokenStore {
+pub trait TokenStore: Send {
     /// Calls `visit` for every token, in whatever order is cheapest.
     fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()>;
 

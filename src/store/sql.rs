@@ -66,7 +66,7 @@ pub(crate) struct ExtraIndex {
 }
 
 /// The database operations a backend provides; the engine does the rest.
-pub(crate) trait SqlConn {
+pub(crate) trait SqlConn: Send {
     fn dialect(&self) -> &'static Dialect;
     /// Runs a query whose rows are ten text columns, in field order.
     fn query_tokens(

@@ -17,6 +17,9 @@ both sides (meant for the bulk commands). A prepare command (run through
 bash, untimed) precedes every run of its side. Stdout goes to a scratch
 file beside RESULTS (not /dev/null: GNU grep stops at the first match when
 it sees /dev/null), or to /dev/null with --devnull for large outputs.
+`{run}` in a command becomes a number unique to each run (so an upsert
+really changes its row every time: tokenstore writes nothing for a save
+that changes nothing).
 
 The ratio reported is the median of the R per-pair ratios A/B: on a shared
 machine a burst of load hits both runs of a pair alike and cancels out,
@@ -50,7 +53,13 @@ def spawn(argv, stdout_path, env):
     return elapsed, usage.ru_maxrss, code
 
 
+RUN = 0
+
+
 def run_one(cmd, prepare, stdout_path, env, label, peak_file=None):
+    global RUN
+    RUN += 1
+    cmd = [arg.replace("{run}", f"{os.getpid()}.{RUN}") for arg in cmd]
     if prepare:
         subprocess.run(["bash", "-c", prepare], check=True, env=env)
     if peak_file:
@@ -167,7 +176,7 @@ def cmd_table(args):
         elif r.get("floor"):
             floor = r["floor"]
         ratio = f"{r['ratio']:.2f}×" if r["ratio"] is not None else "—"
-        size = f"{r['size']:,}"
+        size = f"{r['size']:,}" if r["size"] else "—"
         op = r["op"] + (f" ({r['note']})" if r.get("note") else "")
         out.append(f"| {op} | {size} | {fmt_side(r['a'], r['a_peak_kb'], show_peak)} | {floor} | {ratio} | {target} | {met} |")
     text = "\n".join(out) + "\n"

@@ -166,7 +166,7 @@ ab --op "list --format jsonl (sqlite)" --size "$n" --runs "$bulk_runs" --peak --
 for store in file:f.csv sqlite:s.db; do
   ab --op "list, each of 5 formats (${store%%:*})" --size "$n" --runs 1 --peak --devnull --target-peak-mb 64 \
     --floor-name "peak memory only" \
-    --a "bash -c 'for f in table wide json jsonl csv; do $ts --store $store list -o \$f; done'"
+    --a "bash -c 'for f in table wide json jsonl csv; do $ts -q --store $store list -o \$f; done'"
 done
 
 # MySQL: the floor loads the same rows (exported from s.db, NULLs kept)

@@ -13,7 +13,8 @@
 # Lookups and upserts run 31 pairs, file lookups 11, bulk commands 5 (3
 # from 1,000,000 tokens), with peak memory through GNU time. It prints
 # one table (operation | size | tokenstore | floor | ratio | target |
-# met?) and saves it as markdown under target/bench/. Finally it runs the
+# met?) and saves it as markdown under target/bench/ (TOKENSTORE_BENCH_BIN
+# times another build of tokenstore instead). Finally it runs the
 # in-process criterion benchmarks (benches/store_ops.rs) at 1,000, 100,000
 # (with MySQL) and TOKENS tokens; TOKENSTORE_BENCH_CRITERION=0 skips them.
 #
@@ -39,8 +40,14 @@ if [ ${#need[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo build --release -q
-ts="${CARGO_TARGET_DIR:-$root/target}/release/tokenstore"
+# TOKENSTORE_BENCH_BIN measures another build (e.g. another branch's
+# target/release/tokenstore) with this harness.
+if [ -n "${TOKENSTORE_BENCH_BIN:-}" ]; then
+  ts=$(realpath "$TOKENSTORE_BENCH_BIN")
+else
+  cargo build --release -q
+  ts="${CARGO_TARGET_DIR:-$root/target}/release/tokenstore"
+fi
 out_dir="${CARGO_TARGET_DIR:-$root/target}/bench"
 mkdir -p "$out_dir"
 start_mariadb >/dev/null

@@ -26,7 +26,9 @@ machine a burst of load hits both runs of a pair alike and cancels out,
 where the ratio of the two medians moves by tens of percent between
 identical runs (`true` against `true`: 0.93x to 1.42x; paired: 1.11x
 each time, the cost of a PATH search). Both medians and their ratio are
-printed too, and everything is appended to RESULTS as one JSON line.
+printed too, and (without --peak) the median CPU time (user + system) of
+each side and their ratio, which waiting for a busy CPU does not inflate;
+everything is appended to RESULTS as one JSON line.
 
 `table` prints RESULTS as the markdown table the README shows (and writes
 it to MARKDOWN too when given).
@@ -50,7 +52,7 @@ def spawn(argv, stdout_path, env):
         _, status, usage = os.wait4(pid, 0)
         elapsed = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss, code
+    return elapsed, usage.ru_utime + usage.ru_stime, code
 
 
 RUN = 0
@@ -64,19 +66,19 @@ def run_one(cmd, prepare, stdout_path, env, label, peak_file=None):
         subprocess.run(["bash", "-c", prepare], check=True, env=env)
     if peak_file:
         cmd = ["/usr/bin/time", "-f", "%M", "-o", peak_file] + cmd
-    elapsed, rss, code = spawn(cmd, stdout_path, env)
+    elapsed, cpu, code = spawn(cmd, stdout_path, env)
+    rss = None
     if peak_file and code == 0:
         with open(peak_file) as f:
             rss = int(f.read().split()[-1])
-    else:
-        rss = None  # wait4's maxrss would include this Python process's
+    # (wait4's own maxrss would include this Python process's.)
     if code != 0:
         tail = ""
         if stdout_path != os.devnull:
             with open(stdout_path, "rb") as f:
                 tail = f.read()[-500:].decode(errors="replace")
         sys.exit(f"ab.py: {label} exited {code}: {shlex.join(cmd)}\n{tail}")
-    return elapsed, rss
+    return elapsed, rss, cpu
 
 
 def fmt_time(s):
@@ -102,7 +104,7 @@ def cmd_run(args):
     a = shlex.split(args.a)
     b = shlex.split(args.b) if args.b else None
     peak = args.results + ".peak" if args.peak else None
-    ta, tb, ra, rb = [], [], [], []
+    ta, tb, ra, rb, ca, cb = [], [], [], [], [], []
     # Warm-up: one untimed run of each.
     run_one(a, args.prepare_a, scratch, env, "A", peak)
     if b:
@@ -113,9 +115,10 @@ def cmd_run(args):
             if cmd is None:
                 continue
             prep = args.prepare_a if side == "a" else args.prepare_b
-            t, rss = run_one(cmd, prep, scratch, env, side.upper(), peak)
+            t, rss, cpu = run_one(cmd, prep, scratch, env, side.upper(), peak)
             (ta if side == "a" else tb).append(t)
             (ra if side == "a" else rb).append(rss)
+            (ca if side == "a" else cb).append(cpu)
     ma = statistics.median(ta)
     mb = statistics.median(tb) if tb else None
     row = {
@@ -127,6 +130,11 @@ def cmd_run(args):
         # load that hits both runs of a pair alike.
         "ratio": statistics.median(x / y for x, y in zip(ta, tb)) if tb else None,
         "median_ratio": ma / mb if mb else None,
+        # CPU time (user + system) of the process itself, which waiting
+        # for a busy CPU does not inflate (without --peak only: GNU time
+        # would be the process measured).
+        "a_cpu": statistics.median(ca) if not peak else None,
+        "b_cpu": statistics.median(cb) if cb and not peak else None,
         "target_ratio": args.target_ratio, "target_peak_mb": args.target_peak_mb,
         "floor": args.floor_name, "note": args.note,
         "a_cmd": args.a, "b_cmd": args.b,
@@ -140,6 +148,8 @@ def cmd_run(args):
     if mb:
         line += (f" | floor {side(tb, rb)}"
                  f" | ratio {row['ratio']:.2f}x (of the medians {ma / mb:.2f}x)")
+        if row["a_cpu"] and row["b_cpu"]:
+            line += f" | CPU {fmt_time(row['a_cpu'])} vs {fmt_time(row['b_cpu'])}: {row['a_cpu'] / row['b_cpu']:.2f}x"
     print(line, flush=True)
 
 

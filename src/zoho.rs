@@ -265,6 +265,9 @@ impl Accounts {
             .send_empty()
             .map_err(|e| unreachable(accounts, &e))?;
         let (status, body) = read_body(accounts, response)?;
+        if status == 429 {
+            return Err(ZohoError::RateLimited);
+        }
         let answer: TokenAnswer = serde_json::from_str(&body).map_err(|_| not_json(status))?;
         if status == 200 && answer.status.as_deref() == Some("success") {
             return Ok(());
@@ -354,6 +357,13 @@ fn unreachable(accounts: &str, error: &ureq::Error) -> ZohoError {
     }
 }
 
+/// Whether a token from an answer looks like one: 1 to 4,096 visible
+/// ASCII characters (Zoho's are `1000.` and hex).
+fn plain_token(token: &Secret) -> bool {
+    let text = token.expose();
+    !text.is_empty() && text.len() <= 4096 && text.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// The JSON Zoho answers with, on success or error.
 #[derive(Deserialize)]
 struct TokenAnswer {
@@ -371,6 +381,13 @@ impl TokenAnswer {
         let Some(access_token) = self.access_token else {
             return Err(ZohoError::BadAnswer("no access_token in it".into()));
         };
+        // What is printed and stored must be a token: no terminal escape,
+        // line break or space from a hostile or broken server.
+        if !plain_token(&access_token) || !self.refresh_token.as_ref().is_none_or(plain_token) {
+            return Err(ZohoError::BadAnswer(
+                "a token that is empty, too long or not plain text".into(),
+            ));
+        }
         if with_refresh && self.refresh_token.is_none() {
             return Err(ZohoError::BadAnswer(
                 "no refresh_token for the grant token; was it issued with access_type=offline?"
@@ -494,6 +511,20 @@ mod tests {
         assert_eq!(old.into_granted(false).unwrap().expires_in_secs, 3600);
         let grant = read(r#"{"access_token":"a","expires_in":3600}"#).into_granted(true);
         assert!(matches!(grant, Err(ZohoError::BadAnswer(_))));
+        // Tokens that are not plain text are refused, never printed or stored.
+        for odd in [
+            r#"{"access_token":"","expires_in":3600}"#,
+            r#"{"access_token":"a\u001b]0;x\u0007","expires_in":3600}"#,
+            r#"{"access_token":"a\nb","expires_in":3600}"#,
+            r#"{"access_token":"a b","expires_in":3600}"#,
+            r#"{"access_token":"a","refresh_token":"","expires_in":3600}"#,
+            r#"{"access_token":"a","refresh_token":"r\r","expires_in":3600}"#,
+        ] {
+            assert!(
+                matches!(read(odd).into_granted(false), Err(ZohoError::BadAnswer(_))),
+                "{odd}"
+            );
+        }
     }
 
     #[test]

@@ -133,6 +133,15 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
             )
         } else if key.contains("malformed") {
             (200, format!("<html>upstream error for {key}</html>"))
+        } else if key.contains("ctrlchars") {
+            // A hostile server: a terminal escape and a line break.
+            (
+                200,
+                r#"{"access_token":"AT-minted-\u001b]0;pwned\u0007\nsecond","expires_in":3600}"#
+                    .to_string(),
+            )
+        } else if key.contains("emptyat") {
+            (200, r#"{"access_token":"","expires_in":3600}"#.to_string())
         } else if key.contains("revoked")
             || s.revoked.contains(&key)
             || s.used_grants.contains(&key)
@@ -161,7 +170,9 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
     } else if path == REVOKE_PATH && request_line.starts_with("POST ") {
         let token = param("token");
         let mut s = state.lock().unwrap();
-        if token.contains("revoked") || s.revoked.contains(&token) || token.is_empty() {
+        if token.contains("limited") {
+            (429, "<html>Too Many Requests</html>".to_string())
+        } else if token.contains("revoked") || s.revoked.contains(&token) || token.is_empty() {
             (
                 400,
                 r#"{"status":"failure","error":"invalid_token"}"#.to_string(),
@@ -477,6 +488,32 @@ fn token_failures_are_one_line_with_zohos_code_and_change_nothing() {
     });
 }
 
+/// A hostile or broken accounts server's access token (a terminal escape,
+/// a line break, an empty value) is neither printed nor saved.
+#[test]
+fn an_access_token_that_is_not_a_plain_token_is_refused() {
+    each_store(|store| {
+        let old = Some(now_ms() - 1000);
+        let tokens = [
+            token_json("1", "ctrl@example.com", "ctrlchars", old),
+            token_json("2", "empty@example.com", "emptyat", old),
+        ];
+        let w = World::new(store, &tokens);
+        let before = w.tokens();
+        for id in ["1", "2"] {
+            let run = w.run(&["token", id]);
+            assert_eq!(run.code, Some(1), "{id}: {run:?}");
+            assert!(run.stdout.is_empty(), "{id}: {:?}", run.stdout);
+            assert!(!run.stderr.contains('\u{1b}'), "{id}: {:?}", run.stderr);
+            assert!(run.stderr.contains("cannot read"), "{id}: {}", run.stderr);
+            let run = w.run(&["refresh", id]);
+            assert_eq!(run.code, Some(1), "{id}: {run:?}");
+            assert!(!run.stdout.contains('\u{1b}'), "{id}: {:?}", run.stdout);
+        }
+        assert_eq!(w.tokens(), before, "a refused answer changed the store");
+    });
+}
+
 #[test]
 fn an_unreachable_or_slow_accounts_server_is_reported_plainly() {
     let env_store = |env: &TestEnv| format!("sqlite:{}", env.path("t.db").display());
@@ -646,6 +683,7 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
             token_json("2", "bob@example.com", "revoked", exp),
             token_json("3", "carol@example.com", "carol", exp),
             token_json("4", "dave@example.com", "dave", exp),
+            token_json("5", "erin@example.com", "limited", exp),
         ];
         let w = World::new(store, &tokens);
 
@@ -683,6 +721,16 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
         assert_eq!(run.code, Some(1), "{}", run.stderr);
         assert!(run.stdout.contains("cannot reach the accounts server"));
         assert!(w.tokens().contains_key("4"));
+        // Too many requests, answered as HTTP 429 with an HTML page: the
+        // back-off message, nothing deleted.
+        let run = w.run(&["revoke", "5"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(
+            run.stdout.contains("10 access tokens in 10 minutes"),
+            "{}",
+            run.stdout
+        );
+        assert!(w.tokens().contains_key("5"));
         let missing = w.run(&["revoke", "99"]);
         assert_eq!(missing.code, Some(3), "{}", missing.stderr);
     });
@@ -827,6 +875,66 @@ fn a_refresh_run_again_after_the_file_changed_asks_zoho_once() {
             ),
             ("app@example.com".into(), "AT-app-0a0b0c0d0e0f".into())
         ]
+    );
+}
+
+/// The application authorises the user again (a new refresh token and a
+/// fresh access token) while Zoho answers tokenstore's refresh of the old
+/// one: the write runs again on the application's file and must not put
+/// the access token of the old session over the application's new one.
+#[test]
+fn a_refresh_run_again_keeps_a_token_the_application_replaced_meanwhile() {
+    use tokenstore::ops::access::{make_fresh, Outcome, Settings};
+    use tokenstore::store::TokenStoreExt;
+
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let uri = format!("file:{}", path.display());
+    let alice = token_json("1", "alice@example.com", "alice", Some(now_ms() - 1000));
+    env.run_with_stdin(
+        &["--store", &uri, "save", "--input", "-", "-q"],
+        &format!("{alice}\n"),
+    )
+    .ok();
+    let zoho = FakeZoho::start();
+    let header = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let app = format!(
+        "{header}\n1,alice@example.com,1000.CLIENTID,{CLIENT_SECRET},RT-reauth-0a0b0c0d0e0f,\
+         AT-reauth-0a0b0c0d0e0f,,{},https://app.example.com/cb,https://www.zohoapis.com\n",
+        now_ms() + 3_600_000
+    );
+    let (write_to, written) = (path.clone(), app.clone());
+    zoho.state.lock().unwrap().on_token_request = Some(Box::new(move || {
+        std::fs::write(&write_to, written).unwrap();
+    }));
+
+    let mut store =
+        tokenstore::store::open(&tokenstore::uri::StoreUri::parse(&uri).unwrap()).unwrap();
+    let accounts = tokenstore::zoho::Accounts::new();
+    let settings = Settings {
+        accounts: &accounts,
+        accounts_url: Some(&zoho.url),
+        margin_ms: 300_000,
+    };
+    let listed = store.find_token_by_id("1").unwrap().unwrap();
+    let (token, outcome) = make_fresh(store.as_mut(), listed, &settings, false)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(outcome, Outcome::StillValid), "{outcome:?}");
+    assert_eq!(
+        token.access_token.unwrap().expose(),
+        "AT-reauth-0a0b0c0d0e0f"
+    );
+    assert_eq!(zoho.count(TOKEN_PATH), 1);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        app,
+        "the application's token was overwritten"
     );
 }
 

@@ -168,16 +168,31 @@ pub fn make_fresh(
     let id = listed.id.clone().unwrap_or_default();
     // Zoho's answer and when it came, kept across a re-run of the closure.
     let mut fetched: Option<(Need, Result<Granted, Problem>, i64)> = None;
+    // The refresh or grant token Zoho was asked with.
+    let mut asked_with: Option<String> = None;
     in_transaction(store, |tx| {
         let Some(token) = tx.get(std::slice::from_ref(&id))?.into_iter().next() else {
             return Ok(None);
         };
+        if let Some((need, _, _)) = &fetched {
+            // Run again: the application wrote the store while Zoho answered.
+            if Need::of(&token, now_ms(), settings.margin_ms) == Need::Nothing {
+                // It has a live access token of its own now: keep it.
+                return Ok(Some((token, Outcome::StillValid)));
+            }
+            if credential(&token, *need) != asked_with.as_deref() {
+                // Authorised again meanwhile: the answer is for the old
+                // session; ask with the new token instead.
+                fetched = None;
+            }
+        }
         if fetched.is_none() {
             let need = Need::of(&token, now_ms(), settings.margin_ms);
             if need == Need::Nothing {
                 // Another caller refreshed it while this one waited.
                 return Ok(Some((token, Outcome::StillValid)));
             }
+            asked_with = credential(&token, need).map(str::to_owned);
             fetched = Some((need, fetch(&token, need, settings), now_ms()));
         }
         let (need, result, at_ms) = fetched.clone().expect("fetched above");
@@ -199,6 +214,15 @@ pub fn make_fresh(
         };
         Ok(Some((updated, outcome)))
     })
+}
+
+/// The token a refresh (or exchange) sends to Zoho.
+fn credential(token: &Token, need: Need) -> Option<&str> {
+    let secret = match need {
+        Need::ExchangeGrant => &token.grant_token,
+        _ => &token.refresh_token,
+    };
+    crate::secret::exposed(secret)
 }
 
 /// What a check found about one token.

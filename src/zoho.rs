@@ -157,35 +157,49 @@ pub fn accounts_url(
 
 /// An accounts URL given by hand: https, or http to this machine only
 /// (tests, a local proxy), with no query, user or fragment, no trailing `/`.
+/// The host checked is the one the request goes to (the URL as parsed).
 pub fn checked_url(url: &str) -> Result<String, String> {
     let url = url.trim().trim_end_matches('/');
-    let rest = if let Some(rest) = url.strip_prefix("https://") {
-        rest
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/']).next().unwrap_or_default();
-        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-            return Err(format!(
-                "the accounts URL {} is plain http; secrets go only over https \
-                 (http is accepted for 127.0.0.1 and localhost)",
-                crate::output::safe(url)
-            ));
-        }
-        rest
-    } else {
-        return Err(format!(
-            "the accounts URL {} is not an https:// URL (e.g. https://accounts.zoho.com)",
-            crate::output::safe(url)
-        ));
+    let shown = crate::output::safe(url);
+    let plain = || {
+        format!(
+            "the accounts URL {shown} must be a plain server URL such as \
+             https://accounts.zoho.com"
+        )
     };
-    if rest.is_empty() || rest.contains(['?', '#', '@', ' ']) {
+    let https = url.starts_with("https://");
+    if !https && !url.starts_with("http://") {
         return Err(format!(
-            "the accounts URL {} must be a plain server URL such as https://accounts.zoho.com",
-            crate::output::safe(url)
+            "the accounts URL {shown} is not an https:// URL (e.g. https://accounts.zoho.com)"
+        ));
+    }
+    if !url.bytes().all(|b| b.is_ascii_graphic()) || url.contains(['?', '#', '@', '\\']) {
+        return Err(plain());
+    }
+    let uri: ureq::http::Uri = url.parse().map_err(|_| plain())?;
+    let Some(authority) = uri.authority() else {
+        return Err(plain());
+    };
+    let host = authority.host();
+    let port_ok = match authority.as_str().strip_prefix(host) {
+        Some("") => true,
+        Some(port) => port.starts_with(':') && authority.port_u16().is_some(),
+        None => false,
+    };
+    if host.is_empty() || !port_ok {
+        return Err(plain());
+    }
+    if !https && !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+        return Err(format!(
+            "the accounts URL {shown} is plain http; secrets go only over https \
+             (http is accepted for 127.0.0.1 and localhost)"
         ));
     }
     Ok(url.to_string())
 }
+
+/// The most of an answer that is read (Zoho's are a few hundred bytes).
+const BODY_LIMIT: u64 = 64 * 1024;
 
 /// A blocking HTTPS client for the accounts server (rustls; connect 5 s,
 /// whole request 15 s; no redirects, so a secret is never sent elsewhere).
@@ -300,15 +314,20 @@ fn read_body(
     response: ureq::http::Response<ureq::Body>,
 ) -> Result<(u16, String), ZohoError> {
     let status = response.status().as_u16();
-    let body = response
+    let bytes = response
         .into_body()
         .with_config()
-        .limit(64 * 1024)
-        .read_to_string()
+        .limit(BODY_LIMIT)
+        .read_to_vec()
         .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => {
+                ZohoError::BadAnswer(format!("HTTP {status}, a body over 64 KiB"))
+            }
             ureq::Error::Timeout(_) | ureq::Error::Io(_) => unreachable(accounts, &e),
-            _ => ZohoError::BadAnswer(format!("HTTP {status}, a body that is not UTF-8 text")),
+            _ => ZohoError::BadAnswer(format!("HTTP {status}, a body that cannot be read")),
         })?;
+    let body = String::from_utf8(bytes)
+        .map_err(|_| ZohoError::BadAnswer(format!("HTTP {status}, a body that is not UTF-8")))?;
     Ok((status, body))
 }
 
@@ -494,6 +513,12 @@ mod tests {
         assert!(checked_url("accounts.zoho.com").is_err());
         assert!(checked_url("https://accounts.zoho.com?token=x").is_err());
         assert!(checked_url("https://user@accounts.zoho.com").is_err());
+        // The host is the one a request goes to; no control characters.
+        assert!(checked_url("http://127.0.0.1:8080.evil.example").is_err());
+        assert!(checked_url("http://127.0.0.1:80\\evil.example").is_err());
+        assert!(checked_url("http://[::1]:8080").is_ok());
+        assert!(checked_url("https://accounts\u{1b}[31m.zoho.com").is_err());
+        assert!(checked_url("https:///oauth").is_err());
     }
 
     #[test]

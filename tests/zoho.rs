@@ -140,6 +140,14 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
                 r#"{"access_token":"AT-minted-\u001b]0;pwned\u0007\nsecond","expires_in":3600}"#
                     .to_string(),
             )
+        } else if key.contains("hugebody") {
+            let padding = " ".repeat(100_000);
+            (
+                200,
+                format!(r#"{{"access_token":"AT-x","expires_in":3600}}{padding}"#),
+            )
+        } else if key.contains("notutf8") {
+            (200, "{\"error\":\"\u{fffd}\"}".to_string())
         } else if key.contains("emptyat") {
             (200, r#"{"access_token":"","expires_in":3600}"#.to_string())
         } else if key.contains("revoked")
@@ -184,12 +192,19 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
     } else {
         (404, r#"{"error":"not_found"}"#.to_string())
     };
+    // U+FFFD in an answer stands for a byte that is not UTF-8.
+    let answer: Vec<u8> = answer
+        .replace('\u{fffd}', "\u{1}")
+        .bytes()
+        .map(|b| if b == 1 { 0xff } else { b })
+        .collect();
     let mut stream = stream;
     write!(
         stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         answer.len()
     )?;
+    stream.write_all(&answer)?;
     stream.flush()
 }
 
@@ -512,6 +527,46 @@ fn an_access_token_that_is_not_a_plain_token_is_refused() {
         }
         assert_eq!(w.tokens(), before, "a refused answer changed the store");
     });
+}
+
+/// An answer too long or not UTF-8 came from a server that answered: it
+/// is reported as an answer tokenstore cannot read, not as a server it
+/// cannot reach.
+#[test]
+fn an_oversized_or_binary_answer_is_an_unreadable_answer() {
+    let old = Some(now_ms() - 1000);
+    let tokens = [
+        token_json("1", "huge@example.com", "hugebody", old),
+        token_json("2", "binary@example.com", "notutf8", old),
+    ];
+    let w = World::new(|env| stores(env)[0].clone(), &tokens);
+    let before = std::fs::read(w.env.path("tokens.csv")).unwrap();
+    let err = w.run(&["token", "1"]).fails(1);
+    assert!(
+        err.contains("cannot read") && err.contains("64 KiB"),
+        "{err}"
+    );
+    let err = w.run(&["token", "2"]).fails(1);
+    assert!(
+        err.contains("cannot read") && err.contains("UTF-8"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(w.env.path("tokens.csv")).unwrap(), before);
+}
+
+/// `--dry-run` says a token would fail when the real run would fail
+/// without asking Zoho (no client secret, no data centre).
+#[test]
+fn a_dry_run_says_a_token_that_cannot_be_refreshed_would_fail() {
+    let mut alice = token_json("1", "alice@example.com", "alice", Some(now_ms() - 1000));
+    alice["client_secret"] = serde_json::Value::Null;
+    let w = World::new(|env| stores(env)[0].clone(), &[alice]);
+    let dry = w.run(&["refresh", "1", "--dry-run"]);
+    let real = w.run(&["refresh", "1"]);
+    assert_eq!(real.code, Some(1), "{real:?}");
+    assert_eq!(dry.code, Some(1), "{dry:?}");
+    assert!(dry.stdout.contains("client secret"), "{}", dry.stdout);
+    assert_eq!(w.zoho.requests().len(), 0);
 }
 
 #[test]

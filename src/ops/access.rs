@@ -162,7 +162,16 @@ pub fn make_fresh(
                 Outcome::Failed(Problem::Unusable(DEAD.into())),
             )))
         }
-        need if dry_run => return Ok(Some((listed, Outcome::Would(need)))),
+        need if dry_run => {
+            // What a real run would fail on before asking Zoho.
+            let usable =
+                accounts_of(&listed, settings).and_then(|_| client_of(&listed).map(|_| ()));
+            let outcome = match usable {
+                Ok(()) => Outcome::Would(need),
+                Err(problem) => Outcome::Failed(problem),
+            };
+            return Ok(Some((listed, outcome)));
+        }
         _ => {}
     }
     let id = listed.id.clone().unwrap_or_default();

@@ -73,9 +73,14 @@ pub enum Need {
 
 impl Need {
     pub fn of(token: &Token, now_ms: i64, margin_ms: i64) -> Need {
-        let lives = token
-            .expiry_ms()
-            .is_none_or(|expiry| expiry > now_ms.saturating_add(margin_ms));
+        // No expiry time: valid, as in `list`; one that is not a number of
+        // milliseconds cannot tell, so the token is refreshed (and gets one).
+        let lives = match token.expiry_time {
+            None => true,
+            Some(_) => token
+                .expiry_ms()
+                .is_some_and(|expiry| expiry > now_ms.saturating_add(margin_ms)),
+        };
         if token.access_token.is_some() && lives {
             Need::Nothing
         } else if token.refresh_token.is_some() {
@@ -341,5 +346,11 @@ mod tests {
             need(token(true, false, false, Some(now - 1))),
             Need::Impossible
         );
+        // An expiry time that is not milliseconds says nothing: refresh.
+        for odd in ["soon", "1.7e12", "1767232800000.5"] {
+            let mut t = token(true, true, false, None);
+            t.expiry_time = Some(odd.into());
+            assert_eq!(need(t), Need::Refresh, "{odd}");
+        }
     }
 }

@@ -791,6 +791,22 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
     });
 }
 
+/// Two rows with one refresh token (a copied row, an application that
+/// saved the user twice): it is revoked once, and both rows go.
+#[test]
+fn a_refresh_token_held_by_two_rows_is_revoked_once() {
+    let exp = Some(now_ms() + 3_600_000);
+    let tokens = [
+        token_json("1", "alice@example.com", "alice", exp),
+        token_json("2", "alice@example.com", "alice", exp),
+    ];
+    let w = World::new(|env| stores(env)[0].clone(), &tokens);
+    let run = w.run(&["revoke", "--user", "alice@example.com"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(w.zoho.count(REVOKE_PATH), 1);
+    assert!(w.tokens().is_empty(), "{}", run.stdout);
+}
+
 // ---------------------------------------------------------------------
 // check
 

@@ -441,6 +441,21 @@ fn token_refreshes_an_expiring_token_once_and_saves_it_as_the_sdks_do() {
     });
 }
 
+/// Zoho's access tokens live an hour: a `--min-valid` of an hour or more
+/// can never be met, so every call would refresh (and run into Zoho's 10
+/// refreshes in 10 minutes). The token is printed, and stderr says why
+/// it will be refreshed again on the next call.
+#[test]
+fn a_min_valid_longer_than_zohos_tokens_live_is_explained() {
+    let alice = token_json("1", "alice@example.com", "alice", Some(now_ms() - 1000));
+    let w = World::new(|env| stores(env)[0].clone(), &[alice]);
+    let run = w.run_unscanned(&["token", "1", "--min-valid", "1h"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(run.stdout, "AT-minted-1-5e4d3c2b1a09\n");
+    assert!(run.stderr.contains("--min-valid"), "{}", run.stderr);
+    w.assert_no_secret(&run.stderr, &["token"]);
+}
+
 #[test]
 fn two_token_calls_at_once_refresh_once() {
     each_store(|store| {

@@ -278,10 +278,11 @@ impl Accounts {
             .query("token", refresh_token)
             .send_empty()
             .map_err(|e| unreachable(accounts, &e))?;
-        let (status, body) = read_body(accounts, response)?;
-        if status == 429 {
+        if response.status().as_u16() == 429 {
+            // Whatever its body (an HTML page, a slow or long one).
             return Err(ZohoError::RateLimited);
         }
+        let (status, body) = read_body(accounts, response)?;
         let answer: TokenAnswer = serde_json::from_str(&body).map_err(|_| not_json(status))?;
         if status == 200 && answer.status.as_deref() == Some("success") {
             return Ok(());
@@ -297,10 +298,11 @@ impl Accounts {
             .post(&url)
             .send_form(form.iter().copied())
             .map_err(|e| unreachable(accounts, &e))?;
-        let (status, body) = read_body(accounts, response)?;
-        if status == 429 {
+        if response.status().as_u16() == 429 {
+            // Whatever its body (an HTML page, a slow or long one).
             return Err(ZohoError::RateLimited);
         }
+        let (status, body) = read_body(accounts, response)?;
         let answer: TokenAnswer = serde_json::from_str(&body).map_err(|_| not_json(status))?;
         if answer.error.is_some() || !(200..300).contains(&status) {
             return Err(answer.error_or(status, None));

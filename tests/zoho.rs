@@ -140,6 +140,11 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
                 r#"{"access_token":"AT-minted-\u001b]0;pwned\u0007\nsecond","expires_in":3600}"#
                     .to_string(),
             )
+        } else if key.contains("hugelimit") {
+            (
+                429,
+                format!("<html>{}</html>", "Too Many Requests ".repeat(5000)),
+            )
         } else if key.contains("hugebody") {
             let padding = " ".repeat(100_000);
             (
@@ -553,6 +558,7 @@ fn an_oversized_or_binary_answer_is_an_unreadable_answer() {
     let tokens = [
         token_json("1", "huge@example.com", "hugebody", old),
         token_json("2", "binary@example.com", "notutf8", old),
+        token_json("3", "limit@example.com", "hugelimit", old),
     ];
     let w = World::new(|env| stores(env)[0].clone(), &tokens);
     let before = std::fs::read(w.env.path("tokens.csv")).unwrap();
@@ -566,6 +572,9 @@ fn an_oversized_or_binary_answer_is_an_unreadable_answer() {
         err.contains("cannot read") && err.contains("UTF-8"),
         "{err}"
     );
+    // HTTP 429 is the back-off message whatever its body.
+    let err = w.run(&["token", "3"]).fails(1);
+    assert!(err.contains("10 access tokens in 10 minutes"), "{err}");
     assert_eq!(std::fs::read(w.env.path("tokens.csv")).unwrap(), before);
 }
 

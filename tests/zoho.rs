@@ -788,12 +788,22 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
         assert!(run.stdout.contains("deleted"), "{}", run.stdout);
         assert!(!w.tokens().contains_key("2"));
 
+        // delete has no --force: the advice names the command that has.
+        let run = w.run(&["delete", "--revoke", "5"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(
+            run.stdout
+                .contains("kept (`revoke --force` deletes it anyway)"),
+            "{}",
+            run.stdout
+        );
+        assert!(w.tokens().contains_key("5"));
         // delete --revoke is the same from the delete side.
         let run = w.run(&["delete", "--revoke", "3"]);
         assert_eq!(run.code, Some(0), "{}", run.stderr);
         assert!(run.stdout.contains("revoked at Zoho and deleted"));
         assert!(!w.tokens().contains_key("3"));
-        assert_eq!(w.zoho.count(REVOKE_PATH), 4);
+        assert_eq!(w.zoho.count(REVOKE_PATH), 5);
 
         // Zoho unreachable: nothing deleted.
         let run = w.run(&["revoke", "4", "--accounts-url", "http://127.0.0.1:9"]);

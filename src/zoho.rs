@@ -160,7 +160,16 @@ pub fn accounts_url(
 /// The host checked is the one the request goes to (the URL as parsed).
 pub fn checked_url(url: &str) -> Result<String, String> {
     let url = url.trim().trim_end_matches('/');
-    let shown = crate::output::safe(url);
+    // Shown without a query, fragment or user part, which may hold a secret.
+    let bare = url.split(['?', '#']).next().unwrap_or_default();
+    let shown = match bare.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://…@{host}"),
+            None => bare.to_string(),
+        },
+        None => bare.to_string(),
+    };
+    let shown = crate::output::safe(&shown);
     let plain = || {
         format!(
             "the accounts URL {shown} must be a plain server URL such as \
@@ -521,6 +530,15 @@ mod tests {
         assert!(checked_url("http://[::1]:8080").is_ok());
         assert!(checked_url("https://accounts\u{1b}[31m.zoho.com").is_err());
         assert!(checked_url("https:///oauth").is_err());
+        // A refused URL is named without what may be a secret.
+        for (url, secret) in [
+            ("https://accounts.zoho.com/?token=1000.SECRET", "SECRET"),
+            ("https://u:PASSWORD@accounts.zoho.com", "PASSWORD"),
+            ("http://proxy.example/#1000.SECRET", "SECRET"),
+        ] {
+            let error = checked_url(url).unwrap_err();
+            assert!(!error.contains(secret), "{error}");
+        }
     }
 
     #[test]

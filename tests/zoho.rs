@@ -718,6 +718,30 @@ fn refresh_reports_each_token_saves_the_refreshed_and_exits_1_on_failures() {
     });
 }
 
+/// The grant token was exchanged at Zoho, then the store could not be
+/// written (here: the file replaced by a folder meanwhile): the grant is
+/// used up and the refresh token lost, and the error says what that means.
+#[test]
+fn an_exchange_that_cannot_be_saved_says_the_grant_is_used_up() {
+    let mut t = token_json("1", "new@example.com", "unused", None);
+    t["refresh_token"] = serde_json::Value::Null;
+    t["access_token"] = serde_json::Value::Null;
+    t["grant_token"] = "GT-grant-aa11bb22cc33".into();
+    let w = World::new(|env| stores(env)[0].clone(), &[t]);
+    let path = w.env.path("tokens.csv");
+    w.zoho.state.lock().unwrap().on_token_request = Some(Box::new(move || {
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+    }));
+    let run = w.run(&["refresh", "1"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("used up") && run.stderr.contains("authorise"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_grant_only_token_is_exchanged_once_and_saved() {
     each_store(|store| {

@@ -184,7 +184,7 @@ pub fn make_fresh(
     let mut fetched: Option<(Need, Result<Granted, Problem>, i64)> = None;
     // The refresh or grant token Zoho was asked with.
     let mut asked_with: Option<String> = None;
-    in_transaction(store, |tx| {
+    let written = in_transaction(store, |tx| {
         let Some(token) = tx.get(std::slice::from_ref(&id))?.into_iter().next() else {
             return Ok(None);
         };
@@ -227,7 +227,15 @@ pub fn make_fresh(
             _ => Outcome::Refreshed,
         };
         Ok(Some((updated, outcome)))
-    })
+    });
+    match written {
+        // A grant token works once: what Zoho gave for it is lost now.
+        Err(e) if matches!(fetched, Some((Need::ExchangeGrant, Ok(_), _))) => Err(e.context(
+            "the grant token was exchanged at Zoho, but the refresh token it gave could not \
+             be saved: the grant is used up, and the user must authorise the application again",
+        )),
+        other => other,
+    }
 }
 
 /// The token a refresh (or exchange) sends to Zoho.

@@ -5,7 +5,7 @@
 //! It returns a [`Report`] and tells its caller how far it is through a
 //! progress callback; it prints nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use anyhow::{Context, Result};
@@ -268,7 +268,7 @@ fn copy(
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Token>>(2);
         let reader = scope.spawn(move || -> Result<()> {
-            let mut seen = HashSet::new();
+            let mut seen = rustc_hash::FxHashSet::default();
             let mut chunk = Vec::with_capacity(CHUNK);
             read_source(source, &mut seen, &mut |_| {}, &mut |_, token| {
                 chunk.push(token);
@@ -313,7 +313,7 @@ struct WriterStopped;
 /// token that cannot be migrated and an id seen twice.
 fn read_source(
     source: &mut dyn TokenStore,
-    seen: &mut HashSet<String>,
+    seen: &mut rustc_hash::FxHashSet<String>,
     progress: &mut dyn FnMut(Progress),
     visit: &mut dyn FnMut(String, Token) -> Result<()>,
 ) -> Result<()> {
@@ -352,7 +352,7 @@ fn plan(
         })
         .context("cannot read the target")?;
     progress(Progress::Phase(Phase::Reading));
-    let mut seen = HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     read_source(source, &mut seen, progress, &mut |id, token| {
         match there.get(&id) {
             None => report.copied += 1,

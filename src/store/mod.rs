@@ -400,7 +400,7 @@ pub(crate) fn ids_of(tokens: &[Token]) -> Result<Vec<String>> {
 /// truncating server) fails the write before anything is committed.
 pub fn verify_written(tx: &mut dyn WriteTx, written: &[Token]) -> Result<()> {
     // A token saved twice in one write must read back as saved last.
-    let mut expected: std::collections::HashMap<&str, &Token> = std::collections::HashMap::new();
+    let mut expected: rustc_hash::FxHashMap<&str, &Token> = Default::default();
     for token in written {
         expected.insert(token.id.as_deref().unwrap_or_default(), token);
     }

@@ -787,6 +787,7 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
             token_json("3", "carol@example.com", "carol", exp),
             token_json("4", "dave@example.com", "dave", exp),
             token_json("5", "erin@example.com", "limited", exp),
+            token_json("6", "frank@example.com", "revoked-frank", exp),
         ];
         let w = World::new(store, &tokens);
 
@@ -812,12 +813,10 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
         assert!(run.stdout.contains("deleted"), "{}", run.stdout);
         assert!(!w.tokens().contains_key("2"));
 
-        // delete has no --force: the advice names the command that has.
         let run = w.run(&["delete", "--revoke", "5"]);
         assert_eq!(run.code, Some(1), "{}", run.stderr);
         assert!(
-            run.stdout
-                .contains("kept (`revoke --force` deletes it anyway)"),
+            run.stdout.contains("kept (`--force` deletes it anyway)"),
             "{}",
             run.stdout
         );
@@ -828,6 +827,15 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
         assert!(run.stdout.contains("revoked at Zoho and deleted"));
         assert!(!w.tokens().contains_key("3"));
         assert_eq!(w.zoho.count(REVOKE_PATH), 5);
+        // delete --revoke --force, as revoke --force: deleted, and exit 1
+        // because Zoho did not revoke it; --force alone is a usage error.
+        let err = w.run(&["delete", "--force", "6"]);
+        assert_eq!(err.code, Some(2), "{}", err.stderr);
+        assert!(w.tokens().contains_key("6"));
+        let run = w.run(&["delete", "--revoke", "--force", "6"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(run.stdout.contains("deleted"), "{}", run.stdout);
+        assert!(!w.tokens().contains_key("6"));
 
         // Zoho unreachable: nothing deleted.
         let run = w.run(&["revoke", "4", "--accounts-url", "http://127.0.0.1:9"]);

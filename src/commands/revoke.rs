@@ -70,7 +70,7 @@ pub(crate) fn revoke_and_delete(
         let gone = token.id.as_ref().is_some_and(|id| deleted.contains(id));
         let fate = match (gone, force) {
             (true, _) => "deleted",
-            (false, false) => "kept (`revoke --force` deletes it anyway)",
+            (false, false) => "kept (`--force` deletes it anyway)",
             (false, true) => "kept: it changed in the store meanwhile",
         };
         let text = match result {

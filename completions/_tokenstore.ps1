@@ -145,6 +145,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokenstore' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 3 when any id (or the user) has no token')
             [CompletionResult]::new('--revoke', '--revoke', [CompletionResultType]::ParameterName, 'Revoke each token at Zoho first; delete only those Zoho revoked')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With --revoke: delete the tokens even when Zoho did not confirm')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

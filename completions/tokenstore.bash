@@ -185,7 +185,7 @@ _tokenstore() {
             return 0
             ;;
         tokenstore__subcmd__delete)
-            opts="-q -h --user-name --user --strict --revoke --accounts-url --store --quiet --help"
+            opts="-q -h --user-name --user --strict --revoke --force --accounts-url --store --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

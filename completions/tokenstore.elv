@@ -137,6 +137,7 @@ set edit:completion:arg-completer[tokenstore] = {|@words|
             cand --store 'The store to use [default: sqlite:<data dir>/tokenstore/tokens.db]'
             cand --strict 'Exit 3 when any id (or the user) has no token'
             cand --revoke 'Revoke each token at Zoho first; delete only those Zoho revoked'
+            cand --force 'With --revoke: delete the tokens even when Zoho did not confirm'
             cand -q 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand --quiet 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
             cand -h 'Print help'

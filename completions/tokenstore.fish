@@ -161,6 +161,7 @@ mysql://\t''
 postgres://\t''"
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l strict -d 'Exit 3 when any id (or the user) has no token'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l revoke -d 'Revoke each token at Zoho first; delete only those Zoho revoked'
+complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -l force -d 'With --revoke: delete the tokens even when Zoho did not confirm'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s q -l quiet -d 'Print no notices on stderr (what was saved or deleted, hints); errors are still printed'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c tokenstore -n "__fish_tokenstore_using_subcommand purge" -s o -l format -d 'Output format' -r -f -a "table\t'For people: fitted to the terminal; tab-separated when piped'

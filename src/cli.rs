@@ -409,6 +409,9 @@ pub struct DeleteArgs {
     /// Revoke each token at Zoho first; delete only those Zoho revoked
     #[arg(long)]
     pub revoke: bool,
+    /// With --revoke: delete the tokens even when Zoho did not confirm
+    #[arg(long, requires = "revoke")]
+    pub force: bool,
     #[command(flatten)]
     pub zoho: ZohoArgs,
 }

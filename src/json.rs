@@ -2,7 +2,9 @@
 //! as `null`) plus the derived `expired`, `expires_at` and `state` on
 //! output, which input ignores.
 
-use anyhow::Result;
+use std::io::BufRead;
+
+use anyhow::{Context, Result};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
@@ -148,37 +150,57 @@ impl TokenInput {
 /// is masked output (`list` without `--reveal`) is refused: saving it would
 /// overwrite a real secret with its mask.
 pub fn parse_tokens(text: &str) -> Result<Vec<Token>> {
-    let inputs: Vec<TokenInput> = if text.trim_start().starts_with('[') {
-        serde_json::from_str(text).map_err(without_values)?
-    } else {
-        serde_json::Deserializer::from_str(text)
-            .into_iter::<TokenInput>()
-            .collect::<Result<_, _>>()
-            .map_err(without_values)?
-    };
-    let tokens: Vec<Token> = inputs
-        .into_iter()
-        .enumerate()
-        .map(|(n, input)| {
-            input.into_token().map_err(|reason| {
-                UsageError(format!("token {} of the input: {reason}", n + 1)).into()
-            })
-        })
-        .collect::<Result<_>>()?;
-    for (n, token) in tokens.iter().enumerate() {
-        let fields = token.fields();
-        for field in Field::ALL.into_iter().filter(|f| f.is_secret()) {
-            if fields[field.index()].is_some_and(looks_masked) {
-                return Err(UsageError(format!(
-                    "token {} of the input has a masked {}; export with --reveal",
-                    n + 1,
-                    field.name()
-                ))
-                .into());
+    read_tokens(Box::new(text.as_bytes()))?.collect()
+}
+
+/// Reads tokens as [`parse_tokens`] does, one at a time: JSON lines (or
+/// objects one after another) are streamed, so a big input is never held
+/// whole; an array is read whole first.
+pub fn read_tokens<'r>(
+    mut input: Box<dyn BufRead + 'r>,
+) -> Result<Box<dyn Iterator<Item = Result<Token>> + 'r>> {
+    let first = loop {
+        let buf = input.fill_buf().context("cannot read")?;
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(at) => break Some(buf[at]),
+            None if buf.is_empty() => break None,
+            None => {
+                let n = buf.len();
+                input.consume(n);
             }
         }
+    };
+    let inputs: Box<dyn Iterator<Item = Result<TokenInput>> + 'r> = if first == Some(b'[') {
+        let all: Vec<TokenInput> = serde_json::from_reader(input).map_err(without_values)?;
+        Box::new(all.into_iter().map(Ok))
+    } else {
+        Box::new(
+            serde_json::Deserializer::from_reader(input)
+                .into_iter::<TokenInput>()
+                .map(|r| r.map_err(without_values)),
+        )
+    };
+    Ok(Box::new(
+        inputs.enumerate().map(|(n, input)| checked(n + 1, input?)),
+    ))
+}
+
+/// The token of the `n`th input object, refused if a secret is masked.
+fn checked(n: usize, input: TokenInput) -> Result<Token> {
+    let token = input
+        .into_token()
+        .map_err(|reason| UsageError(format!("token {n} of the input: {reason}")))?;
+    let fields = token.fields();
+    for field in Field::ALL.into_iter().filter(|f| f.is_secret()) {
+        if fields[field.index()].is_some_and(looks_masked) {
+            return Err(UsageError(format!(
+                "token {n} of the input has a masked {}; export with --reveal",
+                field.name()
+            ))
+            .into());
+        }
     }
-    Ok(tokens)
+    Ok(token)
 }
 
 /// serde's messages for wrong data quote the value or the key (either may
@@ -235,8 +257,8 @@ mod tests {
     fn refuses_unknown_fields_and_masked_secrets() {
         let err = parse_tokens(r#"{"user_name":"a","refresh_tokn":"r"}"#).unwrap_err();
         assert!(
-            format!("{err:#}")
-                .contains("`refresh_tokn` at line 1 column 31; did you mean `refresh_token`?"),
+            format!("{err:#}").contains("unknown key `refresh_tokn` at line 1 column")
+                && format!("{err:#}").contains("; did you mean `refresh_token`?"),
             "{err:#}"
         );
         // A key that may be a secret (input broken in a way that made a

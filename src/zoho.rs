@@ -157,35 +157,58 @@ pub fn accounts_url(
 
 /// An accounts URL given by hand: https, or http to this machine only
 /// (tests, a local proxy), with no query, user or fragment, no trailing `/`.
+/// The host checked is the one the request goes to (the URL as parsed).
 pub fn checked_url(url: &str) -> Result<String, String> {
     let url = url.trim().trim_end_matches('/');
-    let rest = if let Some(rest) = url.strip_prefix("https://") {
-        rest
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/']).next().unwrap_or_default();
-        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-            return Err(format!(
-                "the accounts URL {} is plain http; secrets go only over https \
-                 (http is accepted for 127.0.0.1 and localhost)",
-                crate::output::safe(url)
-            ));
-        }
-        rest
-    } else {
-        return Err(format!(
-            "the accounts URL {} is not an https:// URL (e.g. https://accounts.zoho.com)",
-            crate::output::safe(url)
-        ));
+    // Shown without a query, fragment or user part, which may hold a secret.
+    let bare = url.split(['?', '#']).next().unwrap_or_default();
+    let shown = match bare.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://…@{host}"),
+            None => bare.to_string(),
+        },
+        None => bare.to_string(),
     };
-    if rest.is_empty() || rest.contains(['?', '#', '@', ' ']) {
+    let shown = crate::output::safe(&shown);
+    let plain = || {
+        format!(
+            "the accounts URL {shown} must be a plain server URL such as \
+             https://accounts.zoho.com"
+        )
+    };
+    let https = url.starts_with("https://");
+    if !https && !url.starts_with("http://") {
         return Err(format!(
-            "the accounts URL {} must be a plain server URL such as https://accounts.zoho.com",
-            crate::output::safe(url)
+            "the accounts URL {shown} is not an https:// URL (e.g. https://accounts.zoho.com)"
+        ));
+    }
+    if !url.bytes().all(|b| b.is_ascii_graphic()) || url.contains(['?', '#', '@', '\\']) {
+        return Err(plain());
+    }
+    let uri: ureq::http::Uri = url.parse().map_err(|_| plain())?;
+    let Some(authority) = uri.authority() else {
+        return Err(plain());
+    };
+    let host = authority.host();
+    let port_ok = match authority.as_str().strip_prefix(host) {
+        Some("") => true,
+        Some(port) => port.starts_with(':') && authority.port_u16().is_some(),
+        None => false,
+    };
+    if host.is_empty() || !port_ok {
+        return Err(plain());
+    }
+    if !https && !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+        return Err(format!(
+            "the accounts URL {shown} is plain http; secrets go only over https \
+             (http is accepted for 127.0.0.1 and localhost)"
         ));
     }
     Ok(url.to_string())
 }
+
+/// The most of an answer that is read (Zoho's are a few hundred bytes).
+const BODY_LIMIT: u64 = 64 * 1024;
 
 /// A blocking HTTPS client for the accounts server (rustls; connect 5 s,
 /// whole request 15 s; no redirects, so a secret is never sent elsewhere).
@@ -264,6 +287,10 @@ impl Accounts {
             .query("token", refresh_token)
             .send_empty()
             .map_err(|e| unreachable(accounts, &e))?;
+        if response.status().as_u16() == 429 {
+            // Whatever its body (an HTML page, a slow or long one).
+            return Err(ZohoError::RateLimited);
+        }
         let (status, body) = read_body(accounts, response)?;
         let answer: TokenAnswer = serde_json::from_str(&body).map_err(|_| not_json(status))?;
         if status == 200 && answer.status.as_deref() == Some("success") {
@@ -280,10 +307,11 @@ impl Accounts {
             .post(&url)
             .send_form(form.iter().copied())
             .map_err(|e| unreachable(accounts, &e))?;
-        let (status, body) = read_body(accounts, response)?;
-        if status == 429 {
+        if response.status().as_u16() == 429 {
+            // Whatever its body (an HTML page, a slow or long one).
             return Err(ZohoError::RateLimited);
         }
+        let (status, body) = read_body(accounts, response)?;
         let answer: TokenAnswer = serde_json::from_str(&body).map_err(|_| not_json(status))?;
         if answer.error.is_some() || !(200..300).contains(&status) {
             return Err(answer.error_or(status, None));
@@ -297,15 +325,20 @@ fn read_body(
     response: ureq::http::Response<ureq::Body>,
 ) -> Result<(u16, String), ZohoError> {
     let status = response.status().as_u16();
-    let body = response
+    let bytes = response
         .into_body()
         .with_config()
-        .limit(64 * 1024)
-        .read_to_string()
+        .limit(BODY_LIMIT)
+        .read_to_vec()
         .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => {
+                ZohoError::BadAnswer(format!("HTTP {status}, a body over 64 KiB"))
+            }
             ureq::Error::Timeout(_) | ureq::Error::Io(_) => unreachable(accounts, &e),
-            _ => ZohoError::BadAnswer(format!("HTTP {status}, a body that is not UTF-8 text")),
+            _ => ZohoError::BadAnswer(format!("HTTP {status}, a body that cannot be read")),
         })?;
+    let body = String::from_utf8(bytes)
+        .map_err(|_| ZohoError::BadAnswer(format!("HTTP {status}, a body that is not UTF-8")))?;
     Ok((status, body))
 }
 
@@ -354,6 +387,13 @@ fn unreachable(accounts: &str, error: &ureq::Error) -> ZohoError {
     }
 }
 
+/// Whether a token from an answer looks like one: 1 to 4,096 visible
+/// ASCII characters (Zoho's are `1000.` and hex).
+fn plain_token(token: &Secret) -> bool {
+    let text = token.expose();
+    !text.is_empty() && text.len() <= 4096 && text.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// The JSON Zoho answers with, on success or error.
 #[derive(Deserialize)]
 struct TokenAnswer {
@@ -371,6 +411,13 @@ impl TokenAnswer {
         let Some(access_token) = self.access_token else {
             return Err(ZohoError::BadAnswer("no access_token in it".into()));
         };
+        // What is printed and stored must be a token: no terminal escape,
+        // line break or space from a hostile or broken server.
+        if !plain_token(&access_token) || !self.refresh_token.as_ref().is_none_or(plain_token) {
+            return Err(ZohoError::BadAnswer(
+                "a token that is empty, too long or not plain text".into(),
+            ));
+        }
         if with_refresh && self.refresh_token.is_none() {
             return Err(ZohoError::BadAnswer(
                 "no refresh_token for the grant token; was it issued with access_type=offline?"
@@ -477,6 +524,21 @@ mod tests {
         assert!(checked_url("accounts.zoho.com").is_err());
         assert!(checked_url("https://accounts.zoho.com?token=x").is_err());
         assert!(checked_url("https://user@accounts.zoho.com").is_err());
+        // The host is the one a request goes to; no control characters.
+        assert!(checked_url("http://127.0.0.1:8080.evil.example").is_err());
+        assert!(checked_url("http://127.0.0.1:80\\evil.example").is_err());
+        assert!(checked_url("http://[::1]:8080").is_ok());
+        assert!(checked_url("https://accounts\u{1b}[31m.zoho.com").is_err());
+        assert!(checked_url("https:///oauth").is_err());
+        // A refused URL is named without what may be a secret.
+        for (url, secret) in [
+            ("https://accounts.zoho.com/?token=1000.SECRET", "SECRET"),
+            ("https://u:PASSWORD@accounts.zoho.com", "PASSWORD"),
+            ("http://proxy.example/#1000.SECRET", "SECRET"),
+        ] {
+            let error = checked_url(url).unwrap_err();
+            assert!(!error.contains(secret), "{error}");
+        }
     }
 
     #[test]
@@ -494,6 +556,20 @@ mod tests {
         assert_eq!(old.into_granted(false).unwrap().expires_in_secs, 3600);
         let grant = read(r#"{"access_token":"a","expires_in":3600}"#).into_granted(true);
         assert!(matches!(grant, Err(ZohoError::BadAnswer(_))));
+        // Tokens that are not plain text are refused, never printed or stored.
+        for odd in [
+            r#"{"access_token":"","expires_in":3600}"#,
+            r#"{"access_token":"a\u001b]0;x\u0007","expires_in":3600}"#,
+            r#"{"access_token":"a\nb","expires_in":3600}"#,
+            r#"{"access_token":"a b","expires_in":3600}"#,
+            r#"{"access_token":"a","refresh_token":"","expires_in":3600}"#,
+            r#"{"access_token":"a","refresh_token":"r\r","expires_in":3600}"#,
+        ] {
+            assert!(
+                matches!(read(odd).into_granted(false), Err(ZohoError::BadAnswer(_))),
+                "{odd}"
+            );
+        }
     }
 
     #[test]

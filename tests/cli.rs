@@ -899,3 +899,40 @@ fn extreme_expiry_times_never_crash_the_output() {
         assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
     }
 }
+
+#[test]
+fn a_big_input_streams_through_one_transaction_all_or_nothing() {
+    let env = TestEnv::new();
+    let store = format!("sqlite:{}", env.path("big.db").display());
+    let line = |n: usize| format!("{{\"user_name\":\"u{n}\",\"refresh_token\":\"1000.rt.{n}\"}}\n");
+    // Several chunks; a masked secret far into the input fails it whole,
+    // after earlier chunks were written inside the transaction.
+    let mut input: String = (1..=12_000).map(line).collect();
+    input += "{\"user_name\":\"late\",\"refresh_token\":\"1000…0001\"}\n";
+    let run = env.run_with_stdin(
+        &["--store", &store, "save", "--input", "-", "-o", "jsonl"],
+        &input,
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("token 12001 of the input has a masked"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was saved"), "{}", run.stderr);
+    assert!(!env.path("big.db").exists(), "nothing is created");
+    // The same without the bad token: every one saved, once.
+    let input: String = (1..=12_000).map(line).collect();
+    let run = env.run_with_stdin(
+        &["--store", &store, "save", "--input", "-", "-o", "jsonl"],
+        &input,
+    );
+    assert!(run.stderr.contains("saved 12,000 tokens"), "{}", run.stderr);
+    assert_eq!(run.ok().lines().count(), 12_000);
+    let listed = env.run(&["--store", &store, "list", "-o", "jsonl"]).ok();
+    assert_eq!(listed.lines().count(), 12_000);
+    assert!(
+        listed.lines().last().unwrap().contains("\"u12000\""),
+        "{listed}"
+    );
+}

@@ -523,3 +523,28 @@ fn a_carriage_return_a_file_store_cannot_keep_stops_the_migration_before_writing
     );
     assert!(!env.path("t.csv").exists(), "nothing is created");
 }
+
+#[test]
+fn a_table_a_migration_or_bulk_save_creates_has_every_lookup_index() {
+    // The indexes of a new SQLite table are built once, after the load.
+    let env = TestEnv::new();
+    let source = format!("file:{}", env.path("s.csv").display());
+    open(&source).put_tokens(&awkward_tokens()).unwrap();
+    let migrated = format!("sqlite:{}", env.path("m.db").display());
+    migrate(&env, &source, &migrated, &[]).ok();
+    let saved = format!("sqlite:{}", env.path("s.db").display());
+    let input: String = (1..=50)
+        .map(|n| format!("{{\"user_name\":\"u{n}\",\"refresh_token\":\"r{n}\"}}\n"))
+        .collect();
+    env.run_with_stdin(&["--store", &saved, "save", "--input", "-"], &input)
+        .ok();
+    for store in [&migrated, &saved] {
+        let run = env.run(&["--store", store, "index", "--dry-run"]);
+        assert!(
+            run.stderr.contains("has every lookup index"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.ok(), "");
+    }
+}

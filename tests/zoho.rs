@@ -133,6 +133,28 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
             )
         } else if key.contains("malformed") {
             (200, format!("<html>upstream error for {key}</html>"))
+        } else if key.contains("ctrlchars") {
+            // A hostile server: a terminal escape and a line break.
+            (
+                200,
+                r#"{"access_token":"AT-minted-\u001b]0;pwned\u0007\nsecond","expires_in":3600}"#
+                    .to_string(),
+            )
+        } else if key.contains("hugelimit") {
+            (
+                429,
+                format!("<html>{}</html>", "Too Many Requests ".repeat(5000)),
+            )
+        } else if key.contains("hugebody") {
+            let padding = " ".repeat(100_000);
+            (
+                200,
+                format!(r#"{{"access_token":"AT-x","expires_in":3600}}{padding}"#),
+            )
+        } else if key.contains("notutf8") {
+            (200, "{\"error\":\"\u{fffd}\"}".to_string())
+        } else if key.contains("emptyat") {
+            (200, r#"{"access_token":"","expires_in":3600}"#.to_string())
         } else if key.contains("revoked")
             || s.revoked.contains(&key)
             || s.used_grants.contains(&key)
@@ -161,7 +183,9 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
     } else if path == REVOKE_PATH && request_line.starts_with("POST ") {
         let token = param("token");
         let mut s = state.lock().unwrap();
-        if token.contains("revoked") || s.revoked.contains(&token) || token.is_empty() {
+        if token.contains("limited") {
+            (429, "<html>Too Many Requests</html>".to_string())
+        } else if token.contains("revoked") || s.revoked.contains(&token) || token.is_empty() {
             (
                 400,
                 r#"{"status":"failure","error":"invalid_token"}"#.to_string(),
@@ -173,12 +197,19 @@ fn serve(stream: TcpStream, state: &Mutex<ServerState>) -> std::io::Result<()> {
     } else {
         (404, r#"{"error":"not_found"}"#.to_string())
     };
+    // U+FFFD in an answer stands for a byte that is not UTF-8.
+    let answer: Vec<u8> = answer
+        .replace('\u{fffd}', "\u{1}")
+        .bytes()
+        .map(|b| if b == 1 { 0xff } else { b })
+        .collect();
     let mut stream = stream;
     write!(
         stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         answer.len()
     )?;
+    stream.write_all(&answer)?;
     stream.flush()
 }
 
@@ -415,6 +446,21 @@ fn token_refreshes_an_expiring_token_once_and_saves_it_as_the_sdks_do() {
     });
 }
 
+/// Zoho's access tokens live an hour: a `--min-valid` of an hour or more
+/// can never be met, so every call would refresh (and run into Zoho's 10
+/// refreshes in 10 minutes). The token is printed, and stderr says why
+/// it will be refreshed again on the next call.
+#[test]
+fn a_min_valid_longer_than_zohos_tokens_live_is_explained() {
+    let alice = token_json("1", "alice@example.com", "alice", Some(now_ms() - 1000));
+    let w = World::new(|env| stores(env)[0].clone(), &[alice]);
+    let run = w.run_unscanned(&["token", "1", "--min-valid", "1h"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(run.stdout, "AT-minted-1-5e4d3c2b1a09\n");
+    assert!(run.stderr.contains("--min-valid"), "{}", run.stderr);
+    w.assert_no_secret(&run.stderr, &["token"]);
+}
+
 #[test]
 fn two_token_calls_at_once_refresh_once() {
     each_store(|store| {
@@ -475,6 +521,76 @@ fn token_failures_are_one_line_with_zohos_code_and_change_nothing() {
         assert_eq!(none.code, Some(3), "{}", none.stderr);
         assert!(none.stdout.is_empty());
     });
+}
+
+/// A hostile or broken accounts server's access token (a terminal escape,
+/// a line break, an empty value) is neither printed nor saved.
+#[test]
+fn an_access_token_that_is_not_a_plain_token_is_refused() {
+    each_store(|store| {
+        let old = Some(now_ms() - 1000);
+        let tokens = [
+            token_json("1", "ctrl@example.com", "ctrlchars", old),
+            token_json("2", "empty@example.com", "emptyat", old),
+        ];
+        let w = World::new(store, &tokens);
+        let before = w.tokens();
+        for id in ["1", "2"] {
+            let run = w.run(&["token", id]);
+            assert_eq!(run.code, Some(1), "{id}: {run:?}");
+            assert!(run.stdout.is_empty(), "{id}: {:?}", run.stdout);
+            assert!(!run.stderr.contains('\u{1b}'), "{id}: {:?}", run.stderr);
+            assert!(run.stderr.contains("cannot read"), "{id}: {}", run.stderr);
+            let run = w.run(&["refresh", id]);
+            assert_eq!(run.code, Some(1), "{id}: {run:?}");
+            assert!(!run.stdout.contains('\u{1b}'), "{id}: {:?}", run.stdout);
+        }
+        assert_eq!(w.tokens(), before, "a refused answer changed the store");
+    });
+}
+
+/// An answer too long or not UTF-8 came from a server that answered: it
+/// is reported as an answer tokenstore cannot read, not as a server it
+/// cannot reach.
+#[test]
+fn an_oversized_or_binary_answer_is_an_unreadable_answer() {
+    let old = Some(now_ms() - 1000);
+    let tokens = [
+        token_json("1", "huge@example.com", "hugebody", old),
+        token_json("2", "binary@example.com", "notutf8", old),
+        token_json("3", "limit@example.com", "hugelimit", old),
+    ];
+    let w = World::new(|env| stores(env)[0].clone(), &tokens);
+    let before = std::fs::read(w.env.path("tokens.csv")).unwrap();
+    let err = w.run(&["token", "1"]).fails(1);
+    assert!(
+        err.contains("cannot read") && err.contains("64 KiB"),
+        "{err}"
+    );
+    let err = w.run(&["token", "2"]).fails(1);
+    assert!(
+        err.contains("cannot read") && err.contains("UTF-8"),
+        "{err}"
+    );
+    // HTTP 429 is the back-off message whatever its body.
+    let err = w.run(&["token", "3"]).fails(1);
+    assert!(err.contains("10 access tokens in 10 minutes"), "{err}");
+    assert_eq!(std::fs::read(w.env.path("tokens.csv")).unwrap(), before);
+}
+
+/// `--dry-run` says a token would fail when the real run would fail
+/// without asking Zoho (no client secret, no data centre).
+#[test]
+fn a_dry_run_says_a_token_that_cannot_be_refreshed_would_fail() {
+    let mut alice = token_json("1", "alice@example.com", "alice", Some(now_ms() - 1000));
+    alice["client_secret"] = serde_json::Value::Null;
+    let w = World::new(|env| stores(env)[0].clone(), &[alice]);
+    let dry = w.run(&["refresh", "1", "--dry-run"]);
+    let real = w.run(&["refresh", "1"]);
+    assert_eq!(real.code, Some(1), "{real:?}");
+    assert_eq!(dry.code, Some(1), "{dry:?}");
+    assert!(dry.stdout.contains("client secret"), "{}", dry.stdout);
+    assert_eq!(w.zoho.requests().len(), 0);
 }
 
 #[test]
@@ -602,6 +718,30 @@ fn refresh_reports_each_token_saves_the_refreshed_and_exits_1_on_failures() {
     });
 }
 
+/// The grant token was exchanged at Zoho, then the store could not be
+/// written (here: the file replaced by a folder meanwhile): the grant is
+/// used up and the refresh token lost, and the error says what that means.
+#[test]
+fn an_exchange_that_cannot_be_saved_says_the_grant_is_used_up() {
+    let mut t = token_json("1", "new@example.com", "unused", None);
+    t["refresh_token"] = serde_json::Value::Null;
+    t["access_token"] = serde_json::Value::Null;
+    t["grant_token"] = "GT-grant-aa11bb22cc33".into();
+    let w = World::new(|env| stores(env)[0].clone(), &[t]);
+    let path = w.env.path("tokens.csv");
+    w.zoho.state.lock().unwrap().on_token_request = Some(Box::new(move || {
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+    }));
+    let run = w.run(&["refresh", "1"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr.contains("used up") && run.stderr.contains("authorise"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_grant_only_token_is_exchanged_once_and_saved() {
     each_store(|store| {
@@ -646,6 +786,8 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
             token_json("2", "bob@example.com", "revoked", exp),
             token_json("3", "carol@example.com", "carol", exp),
             token_json("4", "dave@example.com", "dave", exp),
+            token_json("5", "erin@example.com", "limited", exp),
+            token_json("6", "frank@example.com", "revoked-frank", exp),
         ];
         let w = World::new(store, &tokens);
 
@@ -671,21 +813,64 @@ fn revoke_deletes_only_what_zoho_revoked_unless_forced() {
         assert!(run.stdout.contains("deleted"), "{}", run.stdout);
         assert!(!w.tokens().contains_key("2"));
 
+        let run = w.run(&["delete", "--revoke", "5"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(
+            run.stdout.contains("kept (`--force` deletes it anyway)"),
+            "{}",
+            run.stdout
+        );
+        assert!(w.tokens().contains_key("5"));
         // delete --revoke is the same from the delete side.
         let run = w.run(&["delete", "--revoke", "3"]);
         assert_eq!(run.code, Some(0), "{}", run.stderr);
         assert!(run.stdout.contains("revoked at Zoho and deleted"));
         assert!(!w.tokens().contains_key("3"));
-        assert_eq!(w.zoho.count(REVOKE_PATH), 4);
+        assert_eq!(w.zoho.count(REVOKE_PATH), 5);
+        // delete --revoke --force, as revoke --force: deleted, and exit 1
+        // because Zoho did not revoke it; --force alone is a usage error.
+        let err = w.run(&["delete", "--force", "6"]);
+        assert_eq!(err.code, Some(2), "{}", err.stderr);
+        assert!(w.tokens().contains_key("6"));
+        let run = w.run(&["delete", "--revoke", "--force", "6"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(run.stdout.contains("deleted"), "{}", run.stdout);
+        assert!(!w.tokens().contains_key("6"));
 
         // Zoho unreachable: nothing deleted.
         let run = w.run(&["revoke", "4", "--accounts-url", "http://127.0.0.1:9"]);
         assert_eq!(run.code, Some(1), "{}", run.stderr);
         assert!(run.stdout.contains("cannot reach the accounts server"));
         assert!(w.tokens().contains_key("4"));
+        // Too many requests, answered as HTTP 429 with an HTML page: the
+        // back-off message, nothing deleted.
+        let run = w.run(&["revoke", "5"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(
+            run.stdout.contains("10 access tokens in 10 minutes"),
+            "{}",
+            run.stdout
+        );
+        assert!(w.tokens().contains_key("5"));
         let missing = w.run(&["revoke", "99"]);
         assert_eq!(missing.code, Some(3), "{}", missing.stderr);
     });
+}
+
+/// Two rows with one refresh token (a copied row, an application that
+/// saved the user twice): it is revoked once, and both rows go.
+#[test]
+fn a_refresh_token_held_by_two_rows_is_revoked_once() {
+    let exp = Some(now_ms() + 3_600_000);
+    let tokens = [
+        token_json("1", "alice@example.com", "alice", exp),
+        token_json("2", "alice@example.com", "alice", exp),
+    ];
+    let w = World::new(|env| stores(env)[0].clone(), &tokens);
+    let run = w.run(&["revoke", "--user", "alice@example.com"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(w.zoho.count(REVOKE_PATH), 1);
+    assert!(w.tokens().is_empty(), "{}", run.stdout);
 }
 
 // ---------------------------------------------------------------------
@@ -746,7 +931,18 @@ fn check_finds_revoked_tokens_without_changing_the_store_and_purges_on_request()
             ids.sort();
             ids
         };
-        assert_eq!(left, ["1", "4"], "purge kept or took the wrong tokens");
+        // Token 3's invalid_client came from the --accounts-url server, not
+        // the one its api_domain names: perhaps the wrong data centre (where
+        // Zoho knows no such client), so it is kept.
+        assert!(
+            run.stdout.contains(
+                "token 3 (carol@example.com): revoked (Zoho refused it with `invalid_client`"
+            ),
+            "{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("kept"), "{}", run.stdout);
+        assert_eq!(left, ["1", "3", "4"], "purge kept or took the wrong tokens");
         let ok = w.run(&["check", "1"]);
         assert_eq!(ok.code, Some(0), "{}", ok.stderr);
     });
@@ -827,6 +1023,66 @@ fn a_refresh_run_again_after_the_file_changed_asks_zoho_once() {
             ),
             ("app@example.com".into(), "AT-app-0a0b0c0d0e0f".into())
         ]
+    );
+}
+
+/// The application authorises the user again (a new refresh token and a
+/// fresh access token) while Zoho answers tokenstore's refresh of the old
+/// one: the write runs again on the application's file and must not put
+/// the access token of the old session over the application's new one.
+#[test]
+fn a_refresh_run_again_keeps_a_token_the_application_replaced_meanwhile() {
+    use tokenstore::ops::access::{make_fresh, Outcome, Settings};
+    use tokenstore::store::TokenStoreExt;
+
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let uri = format!("file:{}", path.display());
+    let alice = token_json("1", "alice@example.com", "alice", Some(now_ms() - 1000));
+    env.run_with_stdin(
+        &["--store", &uri, "save", "--input", "-", "-q"],
+        &format!("{alice}\n"),
+    )
+    .ok();
+    let zoho = FakeZoho::start();
+    let header = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let app = format!(
+        "{header}\n1,alice@example.com,1000.CLIENTID,{CLIENT_SECRET},RT-reauth-0a0b0c0d0e0f,\
+         AT-reauth-0a0b0c0d0e0f,,{},https://app.example.com/cb,https://www.zohoapis.com\n",
+        now_ms() + 3_600_000
+    );
+    let (write_to, written) = (path.clone(), app.clone());
+    zoho.state.lock().unwrap().on_token_request = Some(Box::new(move || {
+        std::fs::write(&write_to, written).unwrap();
+    }));
+
+    let mut store =
+        tokenstore::store::open(&tokenstore::uri::StoreUri::parse(&uri).unwrap()).unwrap();
+    let accounts = tokenstore::zoho::Accounts::new();
+    let settings = Settings {
+        accounts: &accounts,
+        accounts_url: Some(&zoho.url),
+        margin_ms: 300_000,
+    };
+    let listed = store.find_token_by_id("1").unwrap().unwrap();
+    let (token, outcome) = make_fresh(store.as_mut(), listed, &settings, false)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(outcome, Outcome::StillValid), "{outcome:?}");
+    assert_eq!(
+        token.access_token.unwrap().expose(),
+        "AT-reauth-0a0b0c0d0e0f"
+    );
+    assert_eq!(zoho.count(TOKEN_PATH), 1);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        app,
+        "the application's token was overwritten"
     );
 }
 

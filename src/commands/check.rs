@@ -9,7 +9,8 @@ use super::{token_label, StoreArg};
 use crate::cli::CheckArgs;
 use crate::ops::access::{check, delete_unchanged, Need, Settings, Verdict};
 use crate::token::now_ms;
-use crate::zoho::Accounts;
+use crate::token::Token;
+use crate::zoho::{accounts_url, Accounts};
 use crate::Exit;
 
 /// Without ids, a user or --all, the tokens a refresh is due for anyway.
@@ -38,8 +39,23 @@ pub fn run(store: StoreArg<'_>, args: CheckArgs) -> Result<Exit> {
         .filter(|(_, v)| matches!(v, Verdict::Revoked(_)))
         .map(|(t, _)| t.clone())
         .collect();
+    // Zoho answers `invalid_client` also when asked at another data
+    // centre's server than the client's: from a server the token's own
+    // api_domain does not name (--accounts-url), it does not purge.
+    let doubtful = |token: &Token, verdict: &Verdict| {
+        matches!(verdict, Verdict::Revoked(e) if e.code() != "invalid_code")
+            && override_url.as_deref().is_some_and(|url| {
+                accounts_url(token.api_domain.as_deref(), None).as_deref() != Ok(url)
+            })
+    };
+    let to_purge: Vec<Token> = tokens
+        .iter()
+        .zip(&verdicts)
+        .filter(|(t, v)| matches!(v, Verdict::Revoked(_)) && !doubtful(t, v))
+        .map(|(t, _)| t.clone())
+        .collect();
     let deleted = if args.purge {
-        delete_unchanged(store.as_mut(), &revoked)
+        delete_unchanged(store.as_mut(), &to_purge)
             .with_context(|| format!("cannot delete from {uri}"))?
     } else {
         Vec::new()
@@ -53,6 +69,10 @@ pub fn run(store: StoreArg<'_>, args: CheckArgs) -> Result<Exit> {
         let text = match verdict {
             Verdict::Alive => "alive: Zoho accepts its refresh token".to_string(),
             Verdict::Revoked(e) if gone => format!("revoked ({e}); deleted"),
+            Verdict::Revoked(e) if args.purge && doubtful(token, verdict) => format!(
+                "revoked ({e}); kept: asked at --accounts-url, not at its own data centre, \
+                 where the client may well exist"
+            ),
             Verdict::Revoked(e) => format!("revoked ({e})"),
             Verdict::Dead => "dead: no refresh or grant token (purge --dead removes it)".into(),
             Verdict::GrantOnly => "not checked: only a grant token, which checking would use up \

@@ -21,7 +21,7 @@ pub fn run(store: StoreArg<'_>, args: DeleteArgs) -> Result<Exit> {
             ids: args.ids.clone(),
             user: args.user.clone(),
         };
-        let exit = super::revoke::revoke_and_delete(store, &selection, &args.zoho, false)?;
+        let exit = super::revoke::revoke_and_delete(store, &selection, &args.zoho, args.force)?;
         // As delete: a missing id or user is exit 3 only with --strict.
         return Ok(if exit == Exit::NotFound && !args.strict {
             Exit::Success

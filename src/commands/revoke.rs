@@ -41,8 +41,22 @@ pub(crate) fn revoke_and_delete(
     // Zoho first, for every token; then one delete for those to go.
     let mut to_delete = Vec::new();
     let mut results = Vec::new();
+    // A refresh token two rows hold is revoked once (Zoho would refuse the
+    // second call as an unknown token).
+    let mut revoked: Vec<(&str, &str)> = Vec::new();
     for token in &tokens {
-        let result = revoke(token, &settings);
+        let key = (
+            token.refresh_token.as_ref().map_or("", |r| r.expose()),
+            token.api_domain.as_deref().unwrap_or_default(),
+        );
+        let result = if !key.0.is_empty() && revoked.contains(&key) {
+            Ok(())
+        } else {
+            revoke(token, &settings)
+        };
+        if result.is_ok() {
+            revoked.push(key);
+        }
         if result.is_ok() || force {
             to_delete.push(token.clone());
         }
@@ -56,7 +70,7 @@ pub(crate) fn revoke_and_delete(
         let gone = token.id.as_ref().is_some_and(|id| deleted.contains(id));
         let fate = match (gone, force) {
             (true, _) => "deleted",
-            (false, false) => "kept (--force deletes it anyway)",
+            (false, false) => "kept (`--force` deletes it anyway)",
             (false, true) => "kept: it changed in the store meanwhile",
         };
         let text = match result {

@@ -1,77 +1,85 @@
 //! `save`: upsert one token from flags, or many from JSON (one transaction).
 
-use std::io::Read;
+use std::io::BufRead;
 
 use anyhow::{Context, Result};
 
 use super::{style, token_from_flags, StoreArg};
 use crate::cli::SaveArgs;
-use crate::output::{write_one, TokenWriter};
+use crate::output::{thousands, write_one, TokenWriter};
 use crate::store::{Change, TokenStoreExt};
 use crate::token::{now_ms, present, Token};
 use crate::{json, Exit, UsageError};
 
 pub fn run(store: StoreArg<'_>, args: SaveArgs) -> Result<Exit> {
-    let from_input = args.input.is_some();
-    let tokens = match &args.input {
-        Some(source) => {
-            let tokens = json::parse_tokens(&read_input(source)?)
-                .with_context(|| format!("cannot read tokens from {source}"))?;
-            if tokens.is_empty() {
-                return Err(UsageError(format!("{source} holds no tokens")).into());
-            }
-            tokens
-        }
-        None => vec![token_from_args(&args)?],
-    };
-    let (uri, mut store) = store.open()?;
-    let saved = if from_input {
-        let saved = crate::ops::save::save_all(store.as_mut(), &tokens, args.on_conflict)
-            .with_context(|| format!("cannot save to {uri}"))?;
-        if !saved.skipped.is_empty() {
-            crate::output::notice(&format!(
-                "skipped {} tokens whose id {uri} holds with other content (ids {})",
-                saved.skipped.len(),
-                crate::ops::migrate::id_list(&saved.skipped)
-            ));
-        }
-        saved.tokens
-    } else {
-        store
-            .save_tokens_with_changes(&tokens)
-            .with_context(|| format!("cannot save to {uri}"))?
-    };
-    report(&saved, &uri);
-    let style = style(&args.output);
-    let mut out = super::stdout();
-    if from_input {
-        let mut writer = TokenWriter::new(&mut out, style)?;
-        for (token, _) in &saved {
-            writer.write(token)?;
-        }
-        writer.finish()?;
-    } else {
-        write_one(&mut out, &saved[0].0, style)?;
+    match &args.input {
+        Some(source) => save_input(store, &args, source),
+        None => save_one(store, &args),
     }
+}
+
+fn save_one(store: StoreArg<'_>, args: &SaveArgs) -> Result<Exit> {
+    let token = token_from_args(args)?;
+    let (uri, mut store) = store.open()?;
+    let saved = store
+        .save_tokens_with_changes(std::slice::from_ref(&token))
+        .with_context(|| format!("cannot save to {uri}"))?;
+    report(&saved, &uri);
+    write_one(&mut super::stdout(), &saved[0].0, style(&args.output))?;
     Ok(Exit::Success)
 }
 
-/// Says on stderr what the save did: `created token 14` for one token, a
-/// count of each for many.
-fn report(saved: &[(Token, Change)], uri: &crate::uri::StoreUri) {
-    if let [(token, change)] = saved {
-        let id = token.id.as_deref().unwrap_or_default();
-        crate::output::notice(&format!("{} token {id} in {uri}", change.verb()));
-        return;
+/// `save --input`: tokens streamed from the input through one transaction,
+/// each printed as it is saved.
+fn save_input(store: StoreArg<'_>, args: &SaveArgs, source: &str) -> Result<Exit> {
+    let reading = || format!("cannot read tokens from {source}");
+    let mut input = json::read_tokens(open_input(source)?).with_context(reading)?;
+    // The first chunk before the store is opened: an empty or broken
+    // input creates nothing.
+    let first: Vec<Token> = input
+        .by_ref()
+        .take(crate::ops::save::CHUNK)
+        .collect::<Result<_>>()
+        .with_context(reading)?;
+    if first.is_empty() {
+        return Err(UsageError(format!("{source} holds no tokens")).into());
     }
-    let count = |c: Change| saved.iter().filter(|(_, change)| *change == c).count();
+    let (uri, mut store) = store.open()?;
+    let mut out = super::stdout();
+    let mut writer = TokenWriter::new(&mut out, style(&args.output))?;
+    let mut rest = input.map(|t| t.with_context(reading));
+    let summary = crate::ops::save::save_stream(
+        store.as_mut(),
+        first,
+        &mut rest,
+        args.on_conflict,
+        &mut |token, _| writer.write(token),
+    )
+    .with_context(|| format!("cannot save to {uri}"))?;
+    writer.finish()?;
+    if !summary.skipped.is_empty() {
+        crate::output::notice(&format!(
+            "skipped {} tokens whose id {uri} holds with other content (ids {})",
+            thousands(summary.skipped.len()),
+            crate::ops::migrate::id_list(&summary.skipped)
+        ));
+    }
     crate::output::notice(&format!(
         "saved {} tokens in {uri}: {} created, {} updated, {} unchanged",
-        saved.len(),
-        count(Change::Created),
-        count(Change::Updated),
-        count(Change::Unchanged)
+        thousands(summary.total()),
+        thousands(summary.created),
+        thousands(summary.updated),
+        thousands(summary.unchanged)
     ));
+    Ok(Exit::Success)
+}
+
+/// Says on stderr what the save did: `created token 14`.
+fn report(saved: &[(Token, Change)], uri: &crate::uri::StoreUri) {
+    for (token, change) in saved {
+        let id = token.id.as_deref().unwrap_or_default();
+        crate::output::notice(&format!("{} token {id} in {uri}", change.verb()));
+    }
 }
 
 fn token_from_args(args: &SaveArgs) -> Result<Token> {
@@ -94,14 +102,11 @@ fn token_from_args(args: &SaveArgs) -> Result<Token> {
     Ok(token)
 }
 
-fn read_input(source: &str) -> Result<String> {
-    let mut text = String::new();
+/// The input, buffered: standard input for `-`, else the file.
+fn open_input(source: &str) -> Result<Box<dyn BufRead>> {
     if source == "-" {
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read standard input")?;
-    } else {
-        text = std::fs::read_to_string(source).with_context(|| format!("cannot read {source}"))?;
+        return Ok(Box::new(std::io::stdin().lock()));
     }
-    Ok(text)
+    let file = std::fs::File::open(source).with_context(|| format!("cannot read {source}"))?;
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
 }

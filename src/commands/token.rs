@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use super::StoreArg;
 use crate::cli::TokenArgs;
 use crate::ops::access::{make_fresh, Outcome, Settings};
-use crate::token::MatchKey;
+use crate::token::{now_ms, MatchKey};
 use crate::zoho::Accounts;
 use crate::{Exit, UsageError};
 
@@ -49,6 +49,16 @@ pub fn run(store: StoreArg<'_>, args: TokenArgs) -> Result<Exit> {
         return Err(anyhow::Error::new(problem).context(format!(
             "cannot get an access token for token {id} in {uri}"
         )));
+    }
+    if matches!(outcome, Outcome::Refreshed | Outcome::Exchanged) {
+        let left = token.expiry_ms().map_or(i64::MAX, |e| e - now_ms());
+        if left <= settings.margin_ms {
+            crate::output::notice(&format!(
+                "the new access token of token {id} lives {}, not more than --min-valid: \
+                 every call will refresh it (Zoho allows 10 refreshes in 10 minutes)",
+                crate::output::rough_duration(left)
+            ));
+        }
     }
     let access = token
         .access_token

@@ -73,9 +73,14 @@ pub enum Need {
 
 impl Need {
     pub fn of(token: &Token, now_ms: i64, margin_ms: i64) -> Need {
-        let lives = token
-            .expiry_ms()
-            .is_none_or(|expiry| expiry > now_ms.saturating_add(margin_ms));
+        // No expiry time: valid, as in `list`; one that is not a number of
+        // milliseconds cannot tell, so the token is refreshed (and gets one).
+        let lives = match token.expiry_time {
+            None => true,
+            Some(_) => token
+                .expiry_ms()
+                .is_some_and(|expiry| expiry > now_ms.saturating_add(margin_ms)),
+        };
         if token.access_token.is_some() && lives {
             Need::Nothing
         } else if token.refresh_token.is_some() {
@@ -162,22 +167,46 @@ pub fn make_fresh(
                 Outcome::Failed(Problem::Unusable(DEAD.into())),
             )))
         }
-        need if dry_run => return Ok(Some((listed, Outcome::Would(need)))),
+        need if dry_run => {
+            // What a real run would fail on before asking Zoho.
+            let usable =
+                accounts_of(&listed, settings).and_then(|_| client_of(&listed).map(|_| ()));
+            let outcome = match usable {
+                Ok(()) => Outcome::Would(need),
+                Err(problem) => Outcome::Failed(problem),
+            };
+            return Ok(Some((listed, outcome)));
+        }
         _ => {}
     }
     let id = listed.id.clone().unwrap_or_default();
     // Zoho's answer and when it came, kept across a re-run of the closure.
     let mut fetched: Option<(Need, Result<Granted, Problem>, i64)> = None;
-    in_transaction(store, |tx| {
+    // The refresh or grant token Zoho was asked with.
+    let mut asked_with: Option<String> = None;
+    let written = in_transaction(store, |tx| {
         let Some(token) = tx.get(std::slice::from_ref(&id))?.into_iter().next() else {
             return Ok(None);
         };
+        if let Some((need, _, _)) = &fetched {
+            // Run again: the application wrote the store while Zoho answered.
+            if Need::of(&token, now_ms(), settings.margin_ms) == Need::Nothing {
+                // It has a live access token of its own now: keep it.
+                return Ok(Some((token, Outcome::StillValid)));
+            }
+            if credential(&token, *need) != asked_with.as_deref() {
+                // Authorised again meanwhile: the answer is for the old
+                // session; ask with the new token instead.
+                fetched = None;
+            }
+        }
         if fetched.is_none() {
             let need = Need::of(&token, now_ms(), settings.margin_ms);
             if need == Need::Nothing {
                 // Another caller refreshed it while this one waited.
                 return Ok(Some((token, Outcome::StillValid)));
             }
+            asked_with = credential(&token, need).map(str::to_owned);
             fetched = Some((need, fetch(&token, need, settings), now_ms()));
         }
         let (need, result, at_ms) = fetched.clone().expect("fetched above");
@@ -198,7 +227,24 @@ pub fn make_fresh(
             _ => Outcome::Refreshed,
         };
         Ok(Some((updated, outcome)))
-    })
+    });
+    match written {
+        // A grant token works once: what Zoho gave for it is lost now.
+        Err(e) if matches!(fetched, Some((Need::ExchangeGrant, Ok(_), _))) => Err(e.context(
+            "the grant token was exchanged at Zoho, but the refresh token it gave could not \
+             be saved: the grant is used up, and the user must authorise the application again",
+        )),
+        other => other,
+    }
+}
+
+/// The token a refresh (or exchange) sends to Zoho.
+fn credential(token: &Token, need: Need) -> Option<&str> {
+    let secret = match need {
+        Need::ExchangeGrant => &token.grant_token,
+        _ => &token.refresh_token,
+    };
+    crate::secret::exposed(secret)
 }
 
 /// What a check found about one token.
@@ -308,5 +354,11 @@ mod tests {
             need(token(true, false, false, Some(now - 1))),
             Need::Impossible
         );
+        // An expiry time that is not milliseconds says nothing: refresh.
+        for odd in ["soon", "1.7e12", "1767232800000.5"] {
+            let mut t = token(true, true, false, None);
+            t.expiry_time = Some(odd.into());
+            assert_eq!(need(t), Need::Refresh, "{odd}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! It returns a [`Report`] and tells its caller how far it is through a
 //! progress callback; it prints nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use anyhow::{Context, Result};
@@ -198,43 +198,54 @@ fn copy(
     migrated: &mut HashMap<String, Option<Digest>>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<()> {
-    progress(Progress::Phase(Phase::Reading));
-    let mut chunk = Vec::with_capacity(CHUNK);
     let mut write_chunk = |chunk: &mut Vec<Token>,
                            report: &mut Report,
                            migrated: &mut HashMap<String, Option<Digest>>,
                            progress: &mut dyn FnMut(Progress)|
      -> Result<()> {
         progress(Progress::Phase(Phase::Writing));
-        let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();
-        let existing: HashMap<String, Token> = tx
-            .get(&ids)
-            .context("cannot read the target")?
-            .into_iter()
-            .filter_map(|t| Some((t.id.clone()?, t)))
-            .collect();
+        // A store this migration created holds only tokens it copied, and
+        // source ids are unique: nothing there to compare with.
+        let existing: HashMap<String, Token> = if tx.created_store() {
+            HashMap::new()
+        } else {
+            let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();
+            tx.get(&ids)
+                .context("cannot read the target")?
+                .into_iter()
+                .filter_map(|t| Some((t.id.clone()?, t)))
+                .collect()
+        };
+        // What --delete-source needs to know of each token (nothing else
+        // does: the digests are kept only then).
+        let remember =
+            |migrated: &mut HashMap<String, Option<Digest>>, id: String, copied: Option<&Token>| {
+                if options.delete_source {
+                    migrated.insert(id, copied.map(digest));
+                }
+            };
         let (mut inserts, mut updates) = (Vec::new(), Vec::new());
         for token in chunk.drain(..) {
             let id = token.id.clone().expect("checked when read");
             match existing.get(&id) {
                 None => {
                     report.copied += 1;
-                    migrated.insert(id, Some(digest(&token)));
+                    remember(migrated, id, Some(&token));
                     inserts.push(token);
                 }
                 Some(there) if *there == token => {
                     report.identical += 1;
-                    migrated.insert(id, Some(digest(&token)));
+                    remember(migrated, id, Some(&token));
                 }
                 Some(_) => {
                     report.conflicts.push(id.clone());
                     if options.on_conflict == OnConflict::Overwrite {
                         report.overwritten += 1;
-                        migrated.insert(id, Some(digest(&token)));
+                        remember(migrated, id, Some(&token));
                         updates.push(token);
                     } else {
                         report.skipped += usize::from(options.on_conflict == OnConflict::Skip);
-                        migrated.insert(id, None);
+                        remember(migrated, id, None);
                     }
                 }
             }
@@ -252,33 +263,57 @@ fn copy(
         progress(Progress::Phase(Phase::Reading));
         Ok(())
     };
-    let mut seen = HashSet::new();
-    // The source's reader and the chunk writer both report progress.
-    let progress = std::cell::RefCell::new(progress);
-    read_source(
-        source,
-        &mut seen,
-        &mut |p| (*progress.borrow_mut())(p),
-        &mut |_, token| {
-            chunk.push(token);
-            if chunk.len() == CHUNK {
-                write_chunk(&mut chunk, report, migrated, &mut |p| {
-                    (*progress.borrow_mut())(p)
-                })?;
-            }
+    // The source is read (and parsed) on a second thread, a few chunks
+    // ahead of the writer: reading and writing overlap.
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Token>>(2);
+        let reader = scope.spawn(move || -> Result<()> {
+            let mut seen = rustc_hash::FxHashSet::default();
+            let mut chunk = Vec::with_capacity(CHUNK);
+            read_source(source, &mut seen, &mut |_| {}, &mut |_, token| {
+                chunk.push(token);
+                if chunk.len() == CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    send.send(full).map_err(|_| WriterStopped)?;
+                }
+                Ok(())
+            })?;
+            send.send(chunk).map_err(|_| WriterStopped)?;
             Ok(())
-        },
-    )?;
-    write_chunk(&mut chunk, report, migrated, &mut |p| {
-        (*progress.borrow_mut())(p)
+        });
+        let mut written = Ok(());
+        loop {
+            progress(Progress::Phase(Phase::Reading));
+            let Ok(mut chunk) = receive.recv() else {
+                break; // the reader is done, or failed
+            };
+            (0..chunk.len()).for_each(|_| progress(Progress::Token));
+            written = write_chunk(&mut chunk, report, migrated, progress);
+            if written.is_err() {
+                break;
+            }
+        }
+        drop(receive); // a reader still sending stops
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match read {
+            Err(e) if e.chain().all(|c| !c.is::<WriterStopped>()) => Err(e),
+            _ => written,
+        }
     })
 }
+
+/// The writer failed and stopped taking chunks; its error is the one told.
+#[derive(Debug, thiserror::Error)]
+#[error("the writer stopped")]
+struct WriterStopped;
 
 /// Streams the source's tokens with their ids to `visit`, refusing a
 /// token that cannot be migrated and an id seen twice.
 fn read_source(
     source: &mut dyn TokenStore,
-    seen: &mut HashSet<String>,
+    seen: &mut rustc_hash::FxHashSet<String>,
     progress: &mut dyn FnMut(Progress),
     visit: &mut dyn FnMut(String, Token) -> Result<()>,
 ) -> Result<()> {
@@ -317,7 +352,7 @@ fn plan(
         })
         .context("cannot read the target")?;
     progress(Progress::Phase(Phase::Reading));
-    let mut seen = HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     read_source(source, &mut seen, progress, &mut |id, token| {
         match there.get(&id) {
             None => report.copied += 1,

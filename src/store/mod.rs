@@ -49,7 +49,7 @@ pub struct IndexPlan {
 /// What a backend must implement. The six operations of the SDK's
 /// `TokenStore` are built on it once, in [`TokenStoreExt`]; backends do not
 /// write them again.
-pub trait TokenStore {
+pub trait TokenStore: Send {
     /// Calls `visit` for every token, in whatever order is cheapest.
     fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()>;
 
@@ -144,6 +144,11 @@ pub trait WriteTx {
     fn remove_all(&mut self) -> Result<usize>;
     /// The id for a new token: the numeric maximum plus one.
     fn next_id(&mut self) -> Result<String>;
+    /// Whether this transaction created the store (a table, a file): it
+    /// then holds only what the transaction wrote.
+    fn created_store(&self) -> bool {
+        false
+    }
     /// Makes every change visible at once, or none of them.
     fn commit(self: Box<Self>) -> Result<()>;
     /// Undoes everything, including creating the store.
@@ -399,7 +404,7 @@ pub(crate) fn ids_of(tokens: &[Token]) -> Result<Vec<String>> {
 /// truncating server) fails the write before anything is committed.
 pub fn verify_written(tx: &mut dyn WriteTx, written: &[Token]) -> Result<()> {
     // A token saved twice in one write must read back as saved last.
-    let mut expected: std::collections::HashMap<&str, &Token> = std::collections::HashMap::new();
+    let mut expected: rustc_hash::FxHashMap<&str, &Token> = Default::default();
     for token in written {
         expected.insert(token.id.as_deref().unwrap_or_default(), token);
     }

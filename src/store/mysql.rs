@@ -49,6 +49,8 @@ pub(crate) static DIALECT: Dialect = Dialect {
     create_suffix: " DEFAULT CHARSET=utf8mb4",
     extra_indexes: |_| Vec::new(),
     // Online DDL: the application keeps reading and writing meanwhile.
+    // DDL commits the transaction: a new table's indexes are made with it.
+    transactional_ddl: false,
     create_index: |table, name, indexed| {
         format!("CREATE INDEX {name} ON {table} ({indexed}) ALGORITHM=INPLACE LOCK=NONE")
     },

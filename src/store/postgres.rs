@@ -82,6 +82,9 @@ pub(crate) static DIALECT: Dialect = Dialect {
             serves: "numbering new tokens and listing in id order",
         }]
     },
+    // A new table's indexes are built in the same transaction, after its
+    // first rows (rolled back with it).
+    transactional_ddl: true,
     // CONCURRENTLY: the application keeps reading and writing meanwhile.
     create_index: |table, name, indexed| {
         format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({indexed})")

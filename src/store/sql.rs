@@ -47,6 +47,8 @@ pub(crate) struct Dialect {
     pub create_suffix: &'static str,
     /// Extra indexes tokenstore wants beyond the lookup columns.
     pub extra_indexes: fn(table: &str) -> Vec<ExtraIndex>,
+    /// Whether DDL takes part in transactions (rolled back with them).
+    pub transactional_ddl: bool,
     /// The statement that builds an index on an existing table, online
     /// (without blocking the application's writes) where the engine can.
     pub create_index: fn(table: &str, name: &str, indexed: &str) -> String,
@@ -64,7 +66,7 @@ pub(crate) struct ExtraIndex {
 }
 
 /// The database operations a backend provides; the engine does the rest.
-pub(crate) trait SqlConn {
+pub(crate) trait SqlConn: Send {
     fn dialect(&self) -> &'static Dialect;
     /// Runs a query whose rows are ten text columns, in field order.
     fn query_tokens(
@@ -425,6 +427,7 @@ impl<C: SqlConn> TokenStore for SqlStore<C> {
             table: self.table.clone(),
             schema,
             created: false,
+            pending_indexes: Vec::new(),
             ended: false,
         }))
     }
@@ -509,6 +512,11 @@ struct SqlTx<'c> {
     schema: Option<Schema>,
     /// Whether this transaction created the table.
     created: bool,
+    /// The indexes of a table this transaction created, where DDL is
+    /// transactional: built when a lookup first needs them, or at commit
+    /// (one build over the loaded rows costs less than keeping them up
+    /// while loading).
+    pending_indexes: Vec<String>,
     ended: bool,
 }
 
@@ -521,7 +529,10 @@ impl SqlTx<'_> {
         if let Some(schema) = &self.schema {
             return Ok(schema.clone());
         }
-        let statements = create_statements(&self.table, self.dialect());
+        let mut statements = create_statements(&self.table, self.dialect());
+        if self.dialect().transactional_ddl {
+            self.pending_indexes = statements.split_off(1);
+        }
         // Set first: a failure half-way must still undo what was made.
         self.created = true;
         self.conn
@@ -530,6 +541,15 @@ impl SqlTx<'_> {
         let schema = Schema::standard(&self.table);
         self.schema = Some(schema.clone());
         Ok(schema)
+    }
+
+    fn build_pending_indexes(&mut self) -> Result<()> {
+        for statement in std::mem::take(&mut self.pending_indexes) {
+            self.conn
+                .execute(&statement, &[])
+                .context("cannot index the new table")?;
+        }
+        Ok(())
     }
 
     fn end(&mut self) {
@@ -542,7 +562,14 @@ impl WriteTx for SqlTx<'_> {
         let Some(schema) = self.schema.clone() else {
             return Ok(None);
         };
+        if !matches!(key, MatchKey::Id(_)) {
+            self.build_pending_indexes()?;
+        }
         find_in(self.conn, &schema, key, true)
+    }
+
+    fn created_store(&self) -> bool {
+        self.created
     }
 
     fn get(&mut self, ids: &[String]) -> Result<Vec<Token>> {
@@ -674,6 +701,7 @@ impl WriteTx for SqlTx<'_> {
         let Some(schema) = self.schema.clone() else {
             return next_id_after(&NumericMax::default());
         };
+        self.build_pending_indexes()?;
         let dialect = self.dialect();
         let mut max = NumericMax::default();
         if let Some(fast) = dialect.fast_max_id {
@@ -698,6 +726,11 @@ impl WriteTx for SqlTx<'_> {
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {
+        if let Err(e) = self.build_pending_indexes() {
+            self.end();
+            let _ = self.conn.rollback(Some(&self.table));
+            return Err(e);
+        }
         self.end();
         let keep = self.schema.is_some();
         self.conn.commit(keep).context("cannot commit")

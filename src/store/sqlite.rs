@@ -60,6 +60,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
     },
     // SQLite has no online index build: it holds the write lock while it
     // builds (writers wait, up to their busy timeout).
+    transactional_ddl: true,
     create_index: |table, name, indexed| {
         format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({indexed})")
     },
@@ -212,6 +213,13 @@ impl SqliteConn {
         )
         .map_err(backend_error)
         .and_then(|c| {
+            // No other program sees this file before it is complete: no
+            // journal on disk and no fsync per commit; it is synced once,
+            // whole, before it is linked into place.
+            c.pragma_update_and_check(None, "journal_mode", "MEMORY", |_| Ok(()))
+                .map_err(backend_error)?;
+            c.pragma_update(None, "synchronous", "OFF")
+                .map_err(backend_error)?;
             c.execute_batch("BEGIN IMMEDIATE").map_err(backend_error)?;
             Ok(c)
         });
@@ -232,6 +240,11 @@ impl SqliteConn {
     /// (nothing written) when another writer created the store meanwhile.
     fn link_new_file(&mut self, new: NewFile) -> Result<()> {
         self.conn = None; // closes the temporary database
+        let synced = std::fs::File::open(&new.temp).and_then(|f| f.sync_all());
+        if let Err(e) = synced {
+            new.discard();
+            return Err(e).with_context(|| format!("cannot write {}", self.path.display()));
+        }
         match std::fs::hard_link(&new.temp, &self.path) {
             Ok(()) => {
                 let NewFile { temp, mut folders } = new;

@@ -10,8 +10,6 @@
 //! lookups (a bulk save) the table builds hash indexes, so bulk saves stay
 //! linear.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
 
 use super::{StoreError, WriteTx};
@@ -142,10 +140,26 @@ impl<'a> RowRef<'a> {
     }
 }
 
-/// For each lookup field: value -> rows holding it.
+/// For each lookup field: value -> rows holding it. Keyed by a hash of the
+/// field and value, so building it copies no values: every caller
+/// compares the rows it gets back with what it looks for.
 #[derive(Default)]
 struct Index {
-    by_field: HashMap<(Field, Box<str>), Vec<usize>>,
+    by_field: rustc_hash::FxHashMap<u64, Slots>,
+}
+
+/// The rows under one key: nearly always one, so without a Vec.
+enum Slots {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+fn index_key(field: Field, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = rustc_hash::FxHasher::default();
+    (field as u8).hash(&mut hasher);
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Index {
@@ -153,15 +167,29 @@ impl Index {
         let fields = row.fields();
         for field in Field::ALL.into_iter().filter(|f| f.is_lookup_key()) {
             if let Some(v) = fields[field.index()] {
-                self.by_field.entry((field, v.into())).or_default().push(i);
+                match self.by_field.entry(index_key(field, v)) {
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(Slots::One(i));
+                    }
+                    std::collections::hash_map::Entry::Occupied(mut e) => {
+                        let slots = e.get_mut();
+                        match slots {
+                            Slots::One(first) => *slots = Slots::Many(vec![*first, i]),
+                            Slots::Many(all) => all.push(i),
+                        }
+                    }
+                }
             }
         }
     }
 
+    /// Rows that may hold `value` in `field` (a hash match: check them).
     fn rows_with(&self, field: Field, value: &str) -> &[usize] {
-        self.by_field
-            .get(&(field, value.into()))
-            .map_or(&[], Vec::as_slice)
+        match self.by_field.get(&index_key(field, value)) {
+            Some(Slots::One(i)) => std::slice::from_ref(i),
+            Some(Slots::Many(all)) => all,
+            None => &[],
+        }
     }
 }
 

@@ -31,5 +31,5 @@ if [ $# -eq 0 ]; then
   cargo test --no-default-features --test cli
   echo "== interop with the real Python and Node SDKs (scripts/interop.sh)"
   cargo build --quiet
-  TOKENSTORE_BIN=target/debug/tokenstore bash scripts/interop.sh
+  TOKENSTORE_BIN="${CARGO_TARGET_DIR:-target}/debug/tokenstore" bash scripts/interop.sh
 fi

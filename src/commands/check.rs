@@ -123,11 +123,5 @@ pub fn run(store: StoreArg<'_>, args: CheckArgs) -> Result<Exit> {
             revoked.len()
         ));
     }
-    Ok(if unwell > 0 {
-        Exit::Failure
-    } else if !missing.is_empty() {
-        Exit::NotFound
-    } else {
-        Exit::Success
-    })
+    Ok(super::zoho_exit(unwell > 0, !missing.is_empty()))
 }

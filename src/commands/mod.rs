@@ -120,6 +120,18 @@ impl StoreArg<'_> {
     }
 }
 
+/// The exit of a command that asked Zoho about several tokens: 1 if any
+/// failed, else 3 if an id or user had no token, else 0.
+pub(crate) fn zoho_exit(any_failed: bool, any_missing: bool) -> Exit {
+    if any_failed {
+        Exit::Failure
+    } else if any_missing {
+        Exit::NotFound
+    } else {
+        Exit::Success
+    }
+}
+
 /// A file beside a missing store's path whose name is close to it.
 fn near_name(uri: &StoreUri) -> Option<String> {
     let (path, scheme) = match uri {

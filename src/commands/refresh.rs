@@ -86,11 +86,5 @@ pub fn run(store: StoreArg<'_>, args: RefreshArgs) -> Result<Exit> {
     if tokens.is_empty() && missing.is_empty() {
         crate::output::notice(&format!("no tokens in {uri}"));
     }
-    Ok(if failed > 0 {
-        Exit::Failure
-    } else if !missing.is_empty() {
-        Exit::NotFound
-    } else {
-        Exit::Success
-    })
+    Ok(super::zoho_exit(failed > 0, !missing.is_empty()))
 }

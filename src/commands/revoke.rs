@@ -92,11 +92,5 @@ pub(crate) fn revoke_and_delete(
             tokens.len()
         ));
     }
-    Ok(if failed > 0 {
-        Exit::Failure
-    } else if !missing.is_empty() {
-        Exit::NotFound
-    } else {
-        Exit::Success
-    })
+    Ok(super::zoho_exit(failed > 0, !missing.is_empty()))
 }

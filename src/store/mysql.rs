@@ -50,7 +50,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
     extra_indexes: |_| Vec::new(),
     // Online DDL: the application keeps reading and writing meanwhile.
     // DDL commits the transaction: a new table's indexes are made with it.
-    transactional_ddl: false,
+    indexes_after_load: false,
     create_index: |table, name, indexed| {
         format!("CREATE INDEX {name} ON {table} ({indexed}) ALGORITHM=INPLACE LOCK=NONE")
     },

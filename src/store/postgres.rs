@@ -82,9 +82,10 @@ pub(crate) static DIALECT: Dialect = Dialect {
             serves: "numbering new tokens and listing in id order",
         }]
     },
-    // A new table's indexes are built in the same transaction, after its
-    // first rows (rolled back with it).
-    transactional_ddl: true,
+    // A new table's indexes are made with it, each best effort behind a
+    // savepoint (a long table name can make two index names collide once
+    // PostgreSQL cuts them to 63 characters): never a failed write.
+    indexes_after_load: false,
     // CONCURRENTLY: the application keeps reading and writing meanwhile.
     create_index: |table, name, indexed| {
         format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} ({indexed})")

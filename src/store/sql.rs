@@ -47,8 +47,10 @@ pub(crate) struct Dialect {
     pub create_suffix: &'static str,
     /// Extra indexes tokenstore wants beyond the lookup columns.
     pub extra_indexes: fn(table: &str) -> Vec<ExtraIndex>,
-    /// Whether DDL takes part in transactions (rolled back with them).
-    pub transactional_ddl: bool,
+    /// Whether a table a write creates gets its indexes after its rows, in
+    /// the same transaction (one build over the loaded rows); DDL must be
+    /// transactional, and an index that fails fails the write.
+    pub indexes_after_load: bool,
     /// The statement that builds an index on an existing table, online
     /// (without blocking the application's writes) where the engine can.
     pub create_index: fn(table: &str, name: &str, indexed: &str) -> String,
@@ -530,7 +532,7 @@ impl SqlTx<'_> {
             return Ok(schema.clone());
         }
         let mut statements = create_statements(&self.table, self.dialect());
-        if self.dialect().transactional_ddl {
+        if self.dialect().indexes_after_load {
             self.pending_indexes = statements.split_off(1);
         }
         // Set first: a failure half-way must still undo what was made.

@@ -60,7 +60,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
     },
     // SQLite has no online index build: it holds the write lock while it
     // builds (writers wait, up to their busy timeout).
-    transactional_ddl: true,
+    indexes_after_load: true,
     create_index: |table, name, indexed| {
         format!("CREATE INDEX IF NOT EXISTS {name} ON {table} ({indexed})")
     },

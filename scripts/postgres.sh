@@ -17,15 +17,24 @@ pg_as_owner() {
   fi
 }
 
+# The newest PostgreSQL with a server (a client-only package has no initdb).
+newest_pg_server() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V \
+    | while read -r dir; do [ -x "$dir/initdb" ] && echo "$dir"; done | tail -n 1
+}
+
 start_postgres() {
   local bin
-  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  bin=$(newest_pg_server || true)
+  if [ -z "$bin" ]; then
     echo "== installing postgresql (Debian package)"
     pg_as_root apt-get update -qq
     pg_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    bin=$(newest_pg_server)
   fi
+  # Known from here on: the exit trap stops a server that started even
+  # if a later step fails.
+  pg_bin=$bin
 
   # As root, the cluster belongs to a dedicated unprivileged user.
   pg_owner=$(id -un)
@@ -99,7 +108,7 @@ SQL
 }
 
 stop_postgres() {
-  if [ -n "${pg_dir:-}" ] && [ -f "$pg_dir/data/postmaster.pid" ]; then
+  if [ -n "${pg_dir:-}" ] && [ -n "${pg_bin:-}" ] && [ -f "$pg_dir/data/postmaster.pid" ]; then
     pg_as_owner "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w -t 30 stop >/dev/null 2>&1 \
       || kill "$(head -n 1 "$pg_dir/data/postmaster.pid")" 2>/dev/null || true
   fi

@@ -220,12 +220,14 @@ impl ServerUri {
     }
 
     /// The TLS mode in force: the URI's, or the default for its host. As
-    /// in MySQL's client and libpq, `required` with a CA file checks the
-    /// certificate against it (`verify-ca`).
+    /// in libpq, a CA file given with no mode, `preferred` or `required`
+    /// means the certificate is checked against it (`verify-ca`): a CA is
+    /// never given only to be ignored.
     pub fn tls_mode(&self) -> TlsMode {
-        match self.tls.unwrap_or_else(|| TlsMode::default_for(&self.host)) {
-            TlsMode::Required if self.ca_file.is_some() => TlsMode::VerifyCa,
-            mode => mode,
+        match (self.tls, self.ca_file.is_some()) {
+            (None | Some(TlsMode::Preferred | TlsMode::Required), true) => TlsMode::VerifyCa,
+            (Some(mode), _) => mode,
+            (None, false) => TlsMode::default_for(&self.host),
         }
     }
 
@@ -1034,6 +1036,24 @@ mod tests {
             panic!()
         };
         assert_eq!(s.tls_mode(), TlsMode::Disabled);
+        // A CA file is never ignored: with no mode, `preferred` or
+        // `required`, the certificate is checked against it.
+        for uri in [
+            "postgres://u@db.example.com/db?sslrootcert=/ca.pem",
+            "postgres://u@localhost/db?sslmode=prefer&sslrootcert=/ca.pem",
+            "mysql://u@db.example.com/db?ssl-mode=required&ssl-ca=/ca.pem",
+        ] {
+            let StoreUri::Server(s) = StoreUri::parse(uri).unwrap() else {
+                panic!()
+            };
+            assert_eq!(s.tls_mode(), TlsMode::VerifyCa, "{uri}");
+        }
+        let StoreUri::Server(s) =
+            StoreUri::parse("postgres://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(s.tls_mode(), TlsMode::VerifyFull);
     }
 
     #[test]

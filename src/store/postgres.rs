@@ -423,8 +423,7 @@ impl SqlConn for PostgresConn {
             // millisecond, and every write reads the layout again).
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
              JOIN pg_class c ON c.oid = a.attrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relname = $1 AND n.nspname = current_schema() \
+             WHERE c.oid = to_regclass($1::text) \
              AND c.relkind IN ('r', 'p', 'v', 'f') AND a.attnum > 0 AND NOT a.attisdropped \
              ORDER BY a.attnum",
             &[Some(table)],
@@ -535,9 +534,8 @@ impl SqlConn for PostgresConn {
             "SELECT i.relname::text, a.attname::text FROM pg_index x \
              JOIN pg_class i ON i.oid = x.indexrelid \
              JOIN pg_class t ON t.oid = x.indrelid \
-             JOIN pg_namespace n ON n.oid = t.relnamespace \
              LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0] \
-             WHERE t.relname = $1 AND n.nspname = current_schema()",
+             WHERE t.oid = to_regclass($1::text) AND x.indisvalid",
             &[Some(table)],
             &mut |row| {
                 names.push(row.try_get::<_, String>(0)?.to_ascii_lowercase());

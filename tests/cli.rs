@@ -920,6 +920,10 @@ fn a_big_input_streams_through_one_transaction_all_or_nothing() {
         run.stderr
     );
     assert!(run.stderr.contains("nothing was saved"), "{}", run.stderr);
+    // Streamed: the two whole chunks before the bad token were printed as
+    // they were saved (a reader that held the input whole would have
+    // refused it before saving any), and are not kept.
+    assert_eq!(run.stdout.lines().count(), 10_000, "{}", run.stderr);
     assert!(!env.path("big.db").exists(), "nothing is created");
     // The same without the bad token: every one saved, once.
     let input: String = (1..=12_000).map(line).collect();

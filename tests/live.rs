@@ -1359,3 +1359,85 @@ fn a_file_changed_under_a_write_is_never_overwritten() {
         .collect();
     assert_eq!(users, ["a", "app", "b"]);
 }
+
+/// `save --input` of more than one chunk streams through one write that
+/// cannot be run again: an application that rewrites the file meanwhile
+/// keeps its file exactly, and nothing of the input is kept.
+#[test]
+fn a_streamed_bulk_save_never_overwrites_a_file_the_application_rewrote() {
+    use tokenstore::ops::migrate::OnConflict;
+    use tokenstore::ops::save::{save_stream, CHUNK};
+    let env = TestEnv::new();
+    let path = env.path("t.csv");
+    let uri = format!("file:{}", path.display());
+    env.save_user(&uri, "a", "x");
+    let app = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n\
+               1,a,,,,x,,,,\n2,app,,,,y,,,,\n";
+    let make = |n: usize| token(&[("user_name", &format!("u{n}")), ("access_token", "t")]);
+    let first: Vec<_> = (0..CHUNK).map(make).collect();
+    // The rest of the input; the "SDK" rewrites the file while tokenstore
+    // is still reading it, after two chunks went into the write.
+    let written = path.clone();
+    let mut rest = (CHUNK..3 * CHUNK).map(move |n| {
+        if n == 2 * CHUNK {
+            std::fs::write(&written, app).unwrap();
+        }
+        Ok(make(n))
+    });
+    let mut printed = 0;
+    let err = save_stream(
+        open(&uri).as_mut(),
+        first,
+        &mut rest,
+        OnConflict::Fail,
+        &mut |_, _| {
+            printed += 1;
+            Ok(())
+        },
+    )
+    .unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("changed while tokenstore was writing it"),
+        "{text}"
+    );
+    assert!(text.contains("nothing was saved"), "{text}");
+    assert_eq!(printed, 3 * CHUNK, "each token was reported as it went");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), app);
+}
+
+/// A table a write creates gets its indexes at commit (SQLite): an index
+/// that cannot be built fails the write, and the database is left exactly
+/// as it was — no table, the other table and its index untouched.
+#[test]
+fn a_new_table_whose_index_cannot_be_built_leaves_the_database_as_it_was() {
+    let env = TestEnv::new();
+    let path = env.path("shared.db");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    // Another table already holds an index by the name tokenstore uses.
+    db.execute_batch(
+        "CREATE TABLE other (user_name TEXT); INSERT INTO other VALUES ('kept'); \
+         CREATE INDEX oauthtoken_user_name_idx ON other (user_name);",
+    )
+    .unwrap();
+    drop(db);
+    let before = std::fs::read(&path).unwrap();
+    let uri = format!("sqlite:{}", path.display());
+    let err = env
+        .run(&[
+            "--store",
+            &uri,
+            "save",
+            "--user",
+            "u",
+            "--access-token",
+            "a",
+        ])
+        .fails(1);
+    assert!(err.contains("index"), "{err}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the database is unchanged"
+    );
+}

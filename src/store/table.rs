@@ -90,11 +90,11 @@ impl Row {
     }
 
     pub fn to_token(&self) -> Token {
-        let mut token = Token::from_fields(self.fields_or_empty().map(|f| Some(f.to_string())));
-        if !self.extra().is_empty() {
-            token.marks.mark_shifted();
+        RowRef {
+            fields: &self.fields_or_empty(),
+            extra: self.extra(),
         }
-        token
+        .to_token()
     }
 }
 

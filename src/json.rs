@@ -75,11 +75,38 @@ pub fn rfc3339(ms: i64) -> Option<String> {
 }
 
 /// A text field that may also be written as a JSON number (ids, expiry).
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum Text {
     String(String),
-    Number(serde_json::Number),
+    Whole(String),
+    Fraction(f64),
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl serde::de::Visitor<'_> for TextVisitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or a whole number")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
+                Ok(Text::String(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text, E> {
+                Ok(Text::String(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Text, E> {
+                Ok(Text::Whole(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Text, E> {
+                Ok(Text::Whole(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Text, E> {
+                Ok(Text::Fraction(v))
+            }
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
 }
 
 impl Text {
@@ -87,9 +114,11 @@ impl Text {
     /// `int()` on ids and expiry times and break on `1e3` or `1.5`).
     fn into_string(self, field: &str) -> Result<String, String> {
         match self {
-            Text::String(s) => Ok(s),
-            Text::Number(n) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
-            Text::Number(n) => Err(format!("{field} is {n}, not a whole number")),
+            Text::String(s) | Text::Whole(s) => Ok(s),
+            Text::Fraction(n) => Err(format!(
+                "{field} is {}, not a whole number",
+                serde_json::Number::from_f64(n).map_or_else(|| n.to_string(), |n| n.to_string())
+            )),
         }
     }
 }
@@ -171,18 +200,151 @@ pub fn read_tokens<'r>(
         }
     };
     let inputs: Box<dyn Iterator<Item = Result<TokenInput>> + 'r> = if first == Some(b'[') {
-        let all: Vec<TokenInput> = serde_json::from_reader(input).map_err(without_values)?;
+        let all: Vec<TokenInput> =
+            serde_json::from_reader(input).map_err(|e| without_values(e, Position::START))?;
         Box::new(all.into_iter().map(Ok))
     } else {
-        Box::new(
-            serde_json::Deserializer::from_reader(input)
-                .into_iter::<TokenInput>()
-                .map(|r| r.map_err(without_values)),
-        )
+        Box::new(ObjectStream::new(input))
     };
     Ok(Box::new(
         inputs.enumerate().map(|(n, input)| checked(n + 1, input?)),
     ))
+}
+
+/// JSON values one after another, parsed from blocks of the input:
+/// serde_json reads a byte slice several times faster than a reader.
+struct ObjectStream<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// Where the next value starts in `buf`.
+    pos: usize,
+    /// Where `buf[0]` sits in the input, for error positions.
+    start: Position,
+    ended: bool,
+    failed: bool,
+}
+
+/// A place in the input: lines counted from 1, columns from 1 (as serde_json).
+#[derive(Clone, Copy)]
+struct Position {
+    line: usize,
+    column: usize,
+}
+
+impl Position {
+    const START: Position = Position { line: 1, column: 1 };
+
+    /// Where serde_json's `line`/`column`, counted within a slice that
+    /// starts here, fall in the whole input.
+    fn plus(self, line: usize, column: usize) -> Position {
+        if line <= 1 {
+            Position {
+                line: self.line,
+                column: self.column - 1 + column,
+            }
+        } else {
+            Position {
+                line: self.line + line - 1,
+                column,
+            }
+        }
+    }
+
+    /// The position after `bytes`.
+    fn after(self, bytes: &[u8]) -> Position {
+        let lines = memchr::memchr_iter(b'\n', bytes).count();
+        match memchr::memrchr(b'\n', bytes) {
+            Some(last) => Position {
+                line: self.line + lines,
+                column: bytes.len() - last,
+            },
+            None => Position {
+                line: self.line,
+                column: self.column + bytes.len(),
+            },
+        }
+    }
+}
+
+/// How much input an [`ObjectStream`] reads at a time.
+const BLOCK: usize = 1 << 20;
+
+impl<R: BufRead> ObjectStream<R> {
+    fn new(input: R) -> Self {
+        ObjectStream {
+            input,
+            buf: Vec::new(),
+            pos: 0,
+            start: Position::START,
+            ended: false,
+            failed: false,
+        }
+    }
+
+    /// Drops what was parsed and reads one more block; false at the end.
+    fn refill(&mut self) -> std::io::Result<bool> {
+        if self.ended {
+            return Ok(false);
+        }
+        self.start = self.start.after(&self.buf[..self.pos]);
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        let want = self.buf.len() + BLOCK;
+        while self.buf.len() < want {
+            let got = self.input.fill_buf()?;
+            if got.is_empty() {
+                self.ended = true;
+                break;
+            }
+            let n = got.len().min(want - self.buf.len());
+            self.buf.extend_from_slice(&got[..n]);
+            self.input.consume(n);
+        }
+        Ok(true)
+    }
+
+    fn next_value(&mut self) -> Option<Result<TokenInput>> {
+        loop {
+            let rest = &self.buf[self.pos..];
+            let blank = rest
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'));
+            if !blank {
+                let mut values = serde_json::Deserializer::from_slice(rest).into_iter();
+                match values.next() {
+                    Some(Ok(value)) => {
+                        self.pos += values.byte_offset();
+                        return Some(Ok(value));
+                    }
+                    // A value cut at the end of the block: read on.
+                    Some(Err(e)) if e.is_eof() && !self.ended => {}
+                    Some(Err(e)) => {
+                        let at = self.start.after(&self.buf[..self.pos]);
+                        return Some(Err(without_values(e, at)));
+                    }
+                    None => {}
+                }
+            }
+            match self.refill() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => return Some(Err(anyhow::Error::new(e).context("cannot read"))),
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for ObjectStream<R> {
+    type Item = Result<TokenInput>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let next = self.next_value();
+        self.failed = matches!(next, Some(Err(_)));
+        next
+    }
 }
 
 /// The token of the `n`th input object, refused if a secret is masked.
@@ -205,11 +367,16 @@ fn checked(n: usize, input: TokenInput) -> Result<Token> {
 
 /// serde's messages for wrong data quote the value or the key (either may
 /// be a secret): keep the position and what was expected, never the text.
-fn without_values(e: serde_json::Error) -> anyhow::Error {
-    let at = format!("at line {} column {}", e.line(), e.column());
+fn without_values(e: serde_json::Error, start: Position) -> anyhow::Error {
+    let place = start.plus(e.line(), e.column());
+    let at = format!("at line {} column {}", place.line, place.column);
     let message = e.to_string();
     let message = if e.classify() != serde_json::error::Category::Data {
-        message // syntax and end-of-input messages quote nothing
+        // Syntax and end-of-input messages quote nothing.
+        let what = message
+            .rsplit_once(" at line ")
+            .map_or(&*message, |(m, _)| m);
+        format!("{what} {at}")
     } else if let Some((_, rest)) = message.split_once("invalid type: ") {
         let kind = rest.split([' ', ',']).next().unwrap_or("value");
         let expected = rest.split_once("expected ").map_or("", |(_, e)| e);
@@ -279,6 +446,52 @@ mod tests {
         let text = format!("{err:#}");
         assert!(!text.contains("1000123456789"), "{text}");
         assert!(text.contains("a string"), "{text}");
+    }
+
+    #[test]
+    fn objects_cut_by_a_block_boundary_are_read_whole_and_errors_name_their_line() {
+        // Pretty-printed objects, so that some start in one block of the
+        // reader and end in the next.
+        let object = |n: usize| {
+            format!("{{\n  \"id\": \"{n}\",\n  \"user_name\": \"user{n}\",\n  \"refresh_token\": \"1000.{}\"\n}}\n", "r".repeat(n % 97))
+        };
+        let mut text = String::new();
+        let mut n = 0;
+        while text.len() < 3 * BLOCK {
+            n += 1;
+            text.push_str(&object(n));
+        }
+        let tokens = parse_tokens(&text).unwrap();
+        assert_eq!(tokens.len(), n);
+        assert_eq!(
+            tokens[n - 1].user_name.as_deref(),
+            Some(&*format!("user{n}"))
+        );
+        assert_eq!(
+            tokens[n - 1].refresh_token.as_ref().unwrap().expose(),
+            format!("1000.{}", "r".repeat(n % 97))
+        );
+
+        // A broken value just past the first block, on its own line.
+        let lines_before = text[..BLOCK].matches('\n').count();
+        let cut = BLOCK + text[BLOCK..].find('\n').unwrap() + 1;
+        let mut broken = text[..cut].to_string();
+        broken.push_str("   @\n");
+        broken.push_str(&text[cut..]);
+        let err = format!("{:#}", parse_tokens(&broken).unwrap_err());
+        let line = lines_before + 2;
+        assert!(
+            err.contains(&format!("at line {line} column 4")),
+            "{err} (wanted line {line})"
+        );
+        // An unknown key far into the input is placed too.
+        let far = format!("{text}{{\"user_name\": \"z\", \"refresh_tokn\": \"r\"}}\n");
+        let err = format!("{:#}", parse_tokens(&far).unwrap_err());
+        let line = text.matches('\n').count() + 1;
+        assert!(
+            err.contains(&format!("at line {line} column 33")),
+            "{err} (wanted line {line})"
+        );
     }
 
     #[test]

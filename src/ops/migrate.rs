@@ -206,7 +206,7 @@ fn copy(
         progress(Progress::Phase(Phase::Writing));
         // A store this migration created holds only tokens it copied, and
         // source ids are unique: nothing there to compare with.
-        let existing: HashMap<String, Token> = if tx.created_store() {
+        let existing: HashMap<String, Token> = if tx.began_empty() {
             HashMap::new()
         } else {
             let ids: Vec<String> = chunk.iter().filter_map(|t| t.id.clone()).collect();

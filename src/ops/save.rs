@@ -63,7 +63,7 @@ pub fn save_stream(
             let mut summary = Saved::default();
             save_chunk(
                 tx,
-                &first,
+                first.clone(),
                 on_conflict,
                 &mut HashSet::new(),
                 &mut summary,
@@ -86,9 +86,10 @@ pub fn save_stream(
         let mut chunk = first;
         let mut next = second;
         while !chunk.is_empty() {
+            let this = std::mem::take(&mut chunk);
             save_chunk(
                 tx.as_mut(),
-                &chunk,
+                this,
                 on_conflict,
                 &mut written,
                 &mut summary,
@@ -118,22 +119,26 @@ pub fn save_stream(
 /// then the chunk read back.
 fn save_chunk(
     tx: &mut dyn WriteTx,
-    tokens: &[Token],
+    tokens: Vec<Token>,
     on_conflict: OnConflict,
     written: &mut HashSet<String>,
     summary: &mut Saved,
     saved: &mut dyn FnMut(&Token, Change) -> Result<()>,
 ) -> Result<()> {
-    let ids: Vec<String> = tokens
-        .iter()
-        .filter_map(|t| t.id.clone())
-        .filter(|id| !written.contains(id))
-        .collect();
-    let stored: HashMap<String, Token> = tx
-        .get(&ids)?
-        .into_iter()
-        .filter_map(|t| Some((t.id.clone()?, t)))
-        .collect();
+    // A store that began empty holds only what this save wrote.
+    let stored: HashMap<String, Token> = if tx.began_empty() {
+        HashMap::new()
+    } else {
+        let ids: Vec<String> = tokens
+            .iter()
+            .filter_map(|t| t.id.clone())
+            .filter(|id| !written.contains(id))
+            .collect();
+        tx.get(&ids)?
+            .into_iter()
+            .filter_map(|t| Some((t.id.clone()?, t)))
+            .collect()
+    };
     let conflicting = |t: &Token| {
         let id = t.id.as_deref()?;
         let there = stored.get(id)?;
@@ -151,13 +156,12 @@ fn save_chunk(
     }
     let mut results = Vec::with_capacity(tokens.len());
     for token in tokens {
-        match conflicting(token) {
+        match conflicting(&token) {
             Some(id) if on_conflict == OnConflict::Skip => summary.skipped.push(id),
             _ => results.push(upsert(tx, token)?),
         }
     }
-    let chunk_written: Vec<Token> = results.iter().map(|(t, _)| t.clone()).collect();
-    verify_written(tx, &chunk_written)?;
+    verify_written(tx, results.iter().map(|(t, _)| t))?;
     for (token, change) in &results {
         written.extend(token.id.clone());
         match change {

@@ -121,6 +121,19 @@ pub trait WriteTx {
     fn find(&mut self, key: &MatchKey<'_>) -> Result<Option<Token>>;
     /// The tokens with these ids (compared exactly), in any order.
     fn get(&mut self, ids: &[String]) -> Result<Vec<Token>>;
+    /// Calls `visit` with the fields of each token [`WriteTx::get`] would
+    /// return, without building tokens where the store need not.
+    fn get_fields(
+        &mut self,
+        ids: &[&str],
+        visit: &mut dyn FnMut([Option<&str>; 10]),
+    ) -> Result<()> {
+        let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        for token in self.get(&ids)? {
+            visit(token.fields());
+        }
+        Ok(())
+    }
     /// Every token, in any order.
     fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()>;
     /// Adds tokens with new ids; an id that is already there is an error.
@@ -144,9 +157,10 @@ pub trait WriteTx {
     fn remove_all(&mut self) -> Result<usize>;
     /// The id for a new token: the numeric maximum plus one.
     fn next_id(&mut self) -> Result<String>;
-    /// Whether this transaction created the store (a table, a file): it
-    /// then holds only what the transaction wrote.
-    fn created_store(&self) -> bool {
+    /// Whether the store held no tokens when this transaction began (it
+    /// created the table or file, or found it empty): it then holds only
+    /// what the transaction wrote. False when not known.
+    fn began_empty(&self) -> bool {
         false
     }
     /// Makes every change visible at once, or none of them.
@@ -229,10 +243,9 @@ pub trait TokenStoreExt: TokenStore {
         in_transaction(self, |tx| {
             let saved = tokens
                 .iter()
-                .map(|t| upsert(tx, t))
+                .map(|t| upsert(tx, t.clone()))
                 .collect::<Result<Vec<_>>>()?;
-            let written: Vec<Token> = saved.iter().map(|(t, _)| t.clone()).collect();
-            verify_written(tx, &written)?;
+            verify_written(tx, saved.iter().map(|(t, _)| t))?;
             Ok(saved)
         })
     }
@@ -344,9 +357,9 @@ impl Change {
 
 /// A token that would be refused as new (an id or user and no token) is
 /// fine when it matches one: `save --id 3 --api-domain …` updates one field.
-pub fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<(Token, Change)> {
+pub fn upsert(tx: &mut dyn WriteTx, given: Token) -> Result<(Token, Change)> {
     if given.fields().iter().all(Option::is_none) {
-        return saveable(given).map(|t| (t, Change::Unchanged));
+        return saveable(&given).map(|t| (t, Change::Unchanged));
     }
     let existing = match given.match_key() {
         Some(key) => tx.find(&key)?,
@@ -354,7 +367,7 @@ pub fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<(Token, Change)> {
     };
     match existing {
         Some(stored) => {
-            let merged = stored.merged_with(given);
+            let merged = stored.merged_with(&given);
             saveable(&merged)?;
             if merged == stored {
                 return Ok((merged, Change::Unchanged));
@@ -363,7 +376,8 @@ pub fn upsert(tx: &mut dyn WriteTx, given: &Token) -> Result<(Token, Change)> {
             Ok((merged, Change::Updated))
         }
         None => {
-            let mut new = saveable(given)?;
+            given.check_saveable().map_err(StoreError::NotSaveable)?;
+            let mut new = given;
             if new.id.is_none() {
                 new.id = Some(tx.next_id()?);
             }
@@ -402,37 +416,44 @@ pub(crate) fn ids_of(tokens: &[Token]) -> Result<Vec<String>> {
 /// Reads the written tokens back inside the transaction and compares all
 /// ten fields: a store that changes a value (a trigger, a charset, a
 /// truncating server) fails the write before anything is committed.
-pub fn verify_written(tx: &mut dyn WriteTx, written: &[Token]) -> Result<()> {
+pub fn verify_written<'t>(
+    tx: &mut dyn WriteTx,
+    written: impl IntoIterator<Item = &'t Token>,
+) -> Result<()> {
     // A token saved twice in one write must read back as saved last.
-    let mut expected: rustc_hash::FxHashMap<&str, &Token> = Default::default();
+    let mut expected: rustc_hash::FxHashMap<&str, [Option<&str>; 10]> = Default::default();
     for token in written {
-        expected.insert(token.id.as_deref().unwrap_or_default(), token);
+        expected.insert(token.id.as_deref().unwrap_or_default(), token.fields());
     }
-    let ids: Vec<String> = expected.keys().map(|id| id.to_string()).collect();
+    let ids: Vec<&str> = expected.keys().copied().collect();
     // A hand-edited file may hold two rows with one id: one must match.
-    let mut differing: Option<(String, Token)> = None;
-    for back in tx.get(&ids)? {
-        let id = back.id.clone().unwrap_or_default();
-        match expected.get(id.as_str()) {
-            Some(token) if back == **token => {
-                expected.remove(id.as_str());
-            }
-            Some(_) => differing = Some((id, back)),
-            None => {}
+    let mut matched: rustc_hash::FxHashSet<&str> = Default::default();
+    let mut differing: Vec<(String, &'static str)> = Vec::new();
+    tx.get_fields(&ids, &mut |back| {
+        let id = back[0].unwrap_or_default();
+        let Some((&id, fields)) = expected.get_key_value(id) else {
+            return;
+        };
+        if back == *fields {
+            matched.insert(id);
+        } else {
+            let field = crate::field::Field::ALL
+                .into_iter()
+                .find(|f| back[f.index()] != fields[f.index()])
+                .map_or("a field", |f| f.name());
+            differing.push((id.to_string(), field));
         }
-    }
-    if let Some((id, back)) = differing.filter(|(id, _)| expected.contains_key(id.as_str())) {
-        let token = expected[id.as_str()];
-        let field = crate::field::Field::ALL
-            .into_iter()
-            .find(|f| back.fields()[f.index()] != token.fields()[f.index()])
-            .map_or("a field", |f| f.name());
+    })?;
+    if let Some((id, field)) = differing
+        .iter()
+        .find(|(id, _)| !matched.contains(id.as_str()))
+    {
         return Err(StoreError::Verify(format!(
             "token {id} reads back with a different {field} than was written"
         ))
         .into());
     }
-    if let Some(id) = expected.keys().next() {
+    if let Some(id) = expected.keys().find(|id| !matched.contains(*id)) {
         return Err(StoreError::Verify(format!(
             "token {id} is missing when read back after writing"
         ))

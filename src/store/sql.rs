@@ -570,7 +570,7 @@ impl WriteTx for SqlTx<'_> {
         find_in(self.conn, &schema, key, true)
     }
 
-    fn created_store(&self) -> bool {
+    fn began_empty(&self) -> bool {
         self.created
     }
 

@@ -142,10 +142,13 @@ impl<'a> RowRef<'a> {
 
 /// For each lookup field: value -> rows holding it. Keyed by a hash of the
 /// field and value, so building it copies no values: every caller
-/// compares the rows it gets back with what it looks for.
+/// compares the rows it gets back with what it looks for. A field is
+/// indexed when a lookup first uses it (a bulk save by id needs only ids).
 #[derive(Default)]
 struct Index {
     by_field: rustc_hash::FxHashMap<u64, Slots>,
+    /// Which fields are indexed, one bit each.
+    indexed: u16,
 }
 
 /// The rows under one key: nearly always one, so without a Vec.
@@ -163,21 +166,44 @@ fn index_key(field: Field, value: &str) -> u64 {
 }
 
 impl Index {
+    fn is_indexed(&self, field: Field) -> bool {
+        self.indexed & (1 << field.index()) != 0
+    }
+
+    /// Indexes `field` over every row, unless it already is.
+    fn cover(&mut self, field: Field, rows: &[Option<Row>]) {
+        if self.is_indexed(field) {
+            return;
+        }
+        for (i, row) in rows.iter().enumerate() {
+            if let Some(value) = row.as_ref().and_then(|r| r.fields()[field.index()]) {
+                self.add_value(i, field, value);
+            }
+        }
+        self.indexed |= 1 << field.index();
+    }
+
+    /// Adds row `i` under each field already indexed.
     fn add(&mut self, i: usize, row: &Row) {
         let fields = row.fields();
-        for field in Field::ALL.into_iter().filter(|f| f.is_lookup_key()) {
-            if let Some(v) = fields[field.index()] {
-                match self.by_field.entry(index_key(field, v)) {
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(Slots::One(i));
-                    }
-                    std::collections::hash_map::Entry::Occupied(mut e) => {
-                        let slots = e.get_mut();
-                        match slots {
-                            Slots::One(first) => *slots = Slots::Many(vec![*first, i]),
-                            Slots::Many(all) => all.push(i),
-                        }
-                    }
+        for field in Field::ALL {
+            if let Some(v) = fields[field.index()].filter(|_| self.is_indexed(field)) {
+                self.add_value(i, field, v);
+            }
+        }
+    }
+
+    fn add_value(&mut self, i: usize, field: Field, v: &str) {
+        use std::collections::hash_map::Entry;
+        match self.by_field.entry(index_key(field, v)) {
+            Entry::Vacant(e) => {
+                e.insert(Slots::One(i));
+            }
+            Entry::Occupied(mut e) => {
+                let slots = e.get_mut();
+                match slots {
+                    Slots::One(first) => *slots = Slots::Many(vec![*first, i]),
+                    Slots::Many(all) => all.push(i),
                 }
             }
         }
@@ -259,17 +285,9 @@ impl TokenTable {
                 }
             }
         } else {
-            let rows = &self.rows;
-            let index = self.index.get_or_insert_with(|| {
-                let mut index = Index::default();
-                for (i, row) in rows.iter().enumerate() {
-                    if let Some(row) = row {
-                        index.add(i, row);
-                    }
-                }
-                index
-            });
+            let index = self.index.get_or_insert_with(Index::default);
             for (field, value) in key.lookups() {
+                index.cover(field, &self.rows);
                 for &i in index.rows_with(field, value) {
                     if let Some(row) = &self.rows[i] {
                         best.offer(row.fields(), || i);
@@ -393,6 +411,7 @@ pub(crate) trait TableSink {
 /// The write transaction of the table-backed stores (memory, file).
 pub(crate) struct TableTx<'s> {
     table: TokenTable,
+    began_empty: bool,
     changed: bool,
     sink: Option<Box<dyn TableSink + 's>>,
 }
@@ -400,6 +419,7 @@ pub(crate) struct TableTx<'s> {
 impl<'s> TableTx<'s> {
     pub fn new(table: TokenTable, sink: Box<dyn TableSink + 's>) -> TableTx<'s> {
         TableTx {
+            began_empty: table.slots() == 0,
             table,
             changed: false,
             sink: Some(sink),
@@ -431,6 +451,21 @@ impl WriteTx for TableTx<'_> {
             }
         }
         Ok(found)
+    }
+
+    fn get_fields(
+        &mut self,
+        ids: &[&str],
+        visit: &mut dyn FnMut([Option<&str>; 10]),
+    ) -> Result<()> {
+        for id in ids {
+            for i in self.table.rows_with_id(id) {
+                if let Some(row) = &self.table.rows[i] {
+                    visit(row.fields());
+                }
+            }
+        }
+        Ok(())
     }
 
     fn scan(&mut self, visit: &mut dyn FnMut(Token) -> Result<()>) -> Result<()> {
@@ -474,6 +509,10 @@ impl WriteTx for TableTx<'_> {
         next_id_after(&self.table.max_numeric_id)
     }
 
+    fn began_empty(&self) -> bool {
+        self.began_empty
+    }
+
     fn commit(mut self: Box<Self>) -> Result<()> {
         let sink = self.sink.take().expect("a transaction ends once");
         if self.changed {
@@ -515,6 +554,46 @@ mod tests {
         for fields in cases {
             assert_eq!(Row::new(&fields).fields_or_empty(), fields);
         }
+    }
+
+    #[test]
+    fn a_field_indexed_late_finds_rows_added_before_and_after() {
+        let row = |n: usize| {
+            let (id, user) = (n.to_string(), format!("u{n}"));
+            Row::new(&[&id, &user, "", "", &format!("r{n}")])
+        };
+        let mut table = TokenTable::from_rows((1..=10).map(row).collect());
+        // Enough lookups by id to build the index (of ids only).
+        for n in 1..=10 {
+            assert!(table.find(&MatchKey::Id(&n.to_string())).is_some());
+        }
+        assert!(table
+            .index
+            .as_ref()
+            .is_some_and(|i| !i.is_indexed(Field::UserName)));
+        table.insert(&row(11).to_token()).unwrap();
+        // The first lookup by user indexes users, old rows and new.
+        for n in [3, 11] {
+            let found = table.find(&MatchKey::UserName(&format!("u{n}"))).unwrap();
+            assert_eq!(found.id, Some(n.to_string()));
+        }
+        table.insert(&row(12).to_token()).unwrap();
+        let found = table.find(&MatchKey::UserName("u12")).unwrap();
+        assert_eq!(found.id.as_deref(), Some("12"));
+        // An update is found under its new value, not its old one.
+        let mut changed = row(5).to_token();
+        changed.user_name = Some("renamed".into());
+        table.find(&MatchKey::Id("5")).unwrap();
+        table.update(&changed).unwrap();
+        assert_eq!(
+            table
+                .find(&MatchKey::UserName("renamed"))
+                .unwrap()
+                .id
+                .as_deref(),
+            Some("5")
+        );
+        assert!(table.find(&MatchKey::UserName("u5")).is_none());
     }
 
     #[test]

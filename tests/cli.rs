@@ -940,3 +940,50 @@ fn a_big_input_streams_through_one_transaction_all_or_nothing() {
         "{listed}"
     );
 }
+
+#[test]
+fn save_input_into_a_new_store_merges_later_tokens_into_earlier_ones_by_id() {
+    let env = TestEnv::new();
+    let tail = concat!(
+        "{\"user_name\":\"a\",\"refresh_token\":\"r1\"}\n",
+        "{\"id\":\"1\",\"api_domain\":\"https://x\"}\n",
+        "{\"id\":\"7\",\"user_name\":\"b\",\"refresh_token\":\"r2\"}\n",
+        "{\"id\":\"7\",\"access_token\":\"at\"}\n",
+        "{\"user_name\":\"c\",\"refresh_token\":\"r3\"}\n",
+    );
+    // One chunk, and streamed after more than a chunk of other tokens
+    // (string ids, so the new ids stay 1 and 8).
+    let padding: String = (0..6_000)
+        .map(|n| format!("{{\"id\":\"x{n}\",\"refresh_token\":\"p{n}\"}}\n"))
+        .collect();
+    for (name, input) in [("one", tail.to_string()), ("streamed", padding + tail)] {
+        for scheme in ["file", "sqlite"] {
+            let store = format!(
+                "{scheme}:{}",
+                env.path(&format!("{name}.{scheme}")).display()
+            );
+            let run = env.run_with_stdin(&["--store", &store, "save", "--input", "-"], &input);
+            assert_eq!(run.code, Some(0), "{name} {scheme}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("3 created, 2 updated"),
+                "{name} {scheme}: {}",
+                run.stderr
+            );
+            let listed = env
+                .run(&["--store", &store, "list", "-o", "jsonl", "--reveal"])
+                .ok();
+            let ours: Vec<serde_json::Value> = listed
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .filter(|t| !t["id"].as_str().unwrap().starts_with('x'))
+                .collect();
+            let ids: Vec<&str> = ours.iter().map(|t| t["id"].as_str().unwrap()).collect();
+            assert_eq!(ids, ["1", "7", "8"], "{name} {scheme}");
+            assert_eq!(ours[0]["user_name"], "a");
+            assert_eq!(ours[0]["api_domain"], "https://x");
+            assert_eq!(ours[1]["access_token"], "at");
+            assert_eq!(ours[1]["refresh_token"], "r2");
+            assert_eq!(ours[2]["user_name"], "c");
+        }
+    }
+}

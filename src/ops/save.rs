@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 
 use crate::ops::migrate::{id_list, OnConflict};
 use crate::store::{
-    in_transaction, upsert, verify_written, Change, StoreError, TokenStore, WriteTx,
+    in_transaction, upsert_known, verify_written, Change, StoreError, TokenStore, WriteTx,
 };
 use crate::token::Token;
 
@@ -154,16 +154,29 @@ fn save_chunk(
         ))
         .into());
     }
+    let began_empty = tx.began_empty();
     let mut results = Vec::with_capacity(tokens.len());
     for token in tokens {
         match conflicting(&token) {
             Some(id) if on_conflict == OnConflict::Skip => summary.skipped.push(id),
-            _ => results.push(upsert(tx, token)?),
+            _ => {
+                // A token with an id matches by id alone: in a store that
+                // began empty, an id this save has not written is new.
+                let surely_new =
+                    began_empty && token.id.as_ref().is_some_and(|id| !written.contains(id));
+                let (saved, change) = upsert_known(tx, token, surely_new)?;
+                if began_empty {
+                    written.extend(saved.id.clone());
+                }
+                results.push((saved, change));
+            }
         }
     }
     verify_written(tx, results.iter().map(|(t, _)| t))?;
     for (token, change) in &results {
-        written.extend(token.id.clone());
+        if !began_empty {
+            written.extend(token.id.clone());
+        }
         match change {
             Change::Created => summary.created += 1,
             Change::Updated => summary.updated += 1,

@@ -358,12 +358,22 @@ impl Change {
 /// A token that would be refused as new (an id or user and no token) is
 /// fine when it matches one: `save --id 3 --api-domain …` updates one field.
 pub fn upsert(tx: &mut dyn WriteTx, given: Token) -> Result<(Token, Change)> {
+    upsert_known(tx, given, false)
+}
+
+/// [`upsert`], told whether the caller knows that nothing in the store
+/// matches `given` (an id a store that began empty has not been given).
+pub fn upsert_known(
+    tx: &mut dyn WriteTx,
+    given: Token,
+    surely_new: bool,
+) -> Result<(Token, Change)> {
     if given.fields().iter().all(Option::is_none) {
         return saveable(&given).map(|t| (t, Change::Unchanged));
     }
     let existing = match given.match_key() {
-        Some(key) => tx.find(&key)?,
-        None => None,
+        Some(key) if !surely_new => tx.find(&key)?,
+        _ => None,
     };
     match existing {
         Some(stored) => {

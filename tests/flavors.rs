@@ -408,3 +408,31 @@ fn the_2x_table_on_postgres_is_read_and_written_as_it_is() {
     let info = env.run(&["--store", &uri, "info"]).ok();
     assert!(info.contains("SDK 2.x (9 columns, user_mail"), "{info}");
 }
+
+#[test]
+fn rows_a_write_leaves_alone_keep_their_bytes() {
+    let env = TestEnv::new();
+    let path = env.path("scala.csv");
+    // Scala's FileStore writes `null` for absent; a 2.x SDK appends rows of
+    // nine fields to a ten-column file.
+    let header = "id,user_name,client_id,client_secret,refresh_token,access_token,grant_token,expiry_time,redirect_uri,api_domain\n";
+    let scala = "2,b@example.com,null,null,r.b,null,null,null,null,null\n";
+    let short = "3,c@example.com,,,r.c,,,,https://cb\n";
+    let original = format!("{header}1,a@example.com,,,r.a,a.old,,,,\n{scala}{short}");
+    std::fs::write(&path, &original).unwrap();
+    let uri = format!("file:{}", path.display());
+    let saved = open(&uri)
+        .save_token(&token(&[("id", "1"), ("access_token", "a.new")]))
+        .unwrap();
+    assert_eq!(saved.access_token.as_ref().unwrap().expose(), "a.new");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text,
+        format!("{header}1,a@example.com,,,r.a,a.new,,,,\n{scala}{short}")
+    );
+    // The rows read as before: `null` absent, the short row's api_domain too.
+    let tokens = open(&uri).get_tokens().unwrap();
+    assert_eq!(tokens[1].client_id, None);
+    assert_eq!(tokens[2].redirect_url.as_deref(), Some("https://cb"));
+    assert_eq!(tokens[2].api_domain, None);
+}

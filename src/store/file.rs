@@ -10,6 +10,7 @@
 use std::fs::{self, File};
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -307,40 +308,58 @@ fn looks_half_written(bytes: &[u8]) -> bool {
     crlf && !head.ends_with(b"\n") && !is_javascript_file(header, head)
 }
 
+/// The whole file as read for a write.
+struct ReadForWrite {
+    layout: Option<Layout>,
+    rows: Vec<Row>,
+    stamp: Stamp,
+    /// The file's text (when it is UTF-8), which the rows' sources point
+    /// into and most rows share.
+    text: Option<Arc<String>>,
+}
+
 /// Reads the whole file for a write, until two looks agree and it does
-/// not look half-written (bounded); returns its layout, rows and stamp.
-fn read_for_write(path: &Path) -> Result<(Option<Layout>, Vec<Row>, Stamp)> {
+/// not look half-written (bounded).
+fn read_for_write(path: &Path) -> Result<ReadForWrite> {
     let mut pauses = SETTLE_PAUSES_MS.iter();
     loop {
         let before = Stamp::of(path);
-        let bytes = match fs::read(path) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        let (bytes, text) = match fs::read(path).map(String::from_utf8) {
+            Ok(Ok(text)) => (None, Some(Arc::new(text))),
+            Ok(Err(not_utf8)) => (Some(not_utf8.into_bytes()), None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, None),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         let stable = Stamp::of(path) == before;
-        let parsed = match &bytes {
-            None => Ok((None, Vec::new())),
-            Some(bytes) => {
-                let mut rows = Vec::new();
-                scan_rows(&bytes[..], &mut |row| {
-                    rows.push(row.to_row());
-                    Ok(())
-                })
-                .map(|layout| (layout, rows))
-            }
-        };
-        let suspicious =
-            !stable || parsed.is_err() || bytes.as_deref().is_some_and(looks_half_written);
+        let mut rows = Vec::new();
+        let parsed = match (&text, &bytes) {
+            (Some(text), _) => scan_rows(text.as_bytes(), &mut |row| {
+                rows.push(row.to_row_in(text));
+                Ok(())
+            }),
+            (None, Some(bytes)) => scan_rows(&bytes[..], &mut |row| {
+                rows.push(row.to_row());
+                Ok(())
+            }),
+            (None, None) => Ok(None),
+        }
+        .map(|layout| (layout, rows));
+        let bytes = bytes.as_deref().or(text.as_deref().map(String::as_bytes));
+        let suspicious = !stable || parsed.is_err() || bytes.is_some_and(looks_half_written);
         match pauses.next() {
             Some(pause) if suspicious => std::thread::sleep(Duration::from_millis(*pause)),
             _ => {
-                if let Some(bytes) = bytes.as_deref().filter(|b| looks_half_written(b)) {
+                if let Some(bytes) = bytes.filter(|b| looks_half_written(b)) {
                     return Err(half_written(path, bytes));
                 }
                 let (layout, rows) =
                     parsed.with_context(|| format!("cannot read {}", path.display()))?;
-                return Ok((layout, rows, before));
+                return Ok(ReadForWrite {
+                    layout,
+                    rows,
+                    stamp: before,
+                    text,
+                });
             }
         }
     }
@@ -355,6 +374,8 @@ struct FileSink {
     read_stamp: Stamp,
     /// Rows the file had before; later ones were added by this write.
     existing_slots: usize,
+    /// The file as read, for writing unchanged rows back as they were.
+    original: Option<Arc<String>>,
     lock: Option<WriterLock>,
     folders: CreatedFolders,
 }
@@ -377,7 +398,15 @@ impl TableSink for FileSink {
         let written = fsutil::replace_file(
             &path,
             |out| {
-                let rows = table.rows().map(|r| (r.fields_or_empty(), r.extra()));
+                let original = self.original.as_deref().map_or(&b""[..], |t| t.as_bytes());
+                let rows = table.rows().map(|r| {
+                    let line = r.source().and_then(|(at, len)| {
+                        original
+                            .get(usize::try_from(at).ok()?..)?
+                            .get(..len as usize)
+                    });
+                    (r.fields_or_empty(), r.extra(), line)
+                });
                 write_rows(out, &layout, rows)
             },
             || {
@@ -524,7 +553,7 @@ impl TokenStore for FileStore {
             }
         };
         fsutil::remove_stale_temps(&path, std::time::SystemTime::now());
-        let (layout, rows, read_stamp) = match read_for_write(&path) {
+        let read = match read_for_write(&path) {
             Ok(read) => read,
             Err(e) => {
                 lock.release(&path);
@@ -532,12 +561,15 @@ impl TokenStore for FileStore {
                 return Err(e);
             }
         };
-        let table = TokenTable::from_rows(rows);
+        let table = TokenTable::from_rows(read.rows);
         let sink = FileSink {
             path,
-            layout: layout.unwrap_or_else(|| Layout::for_flavor(self.flavor)),
-            read_stamp,
+            layout: read
+                .layout
+                .unwrap_or_else(|| Layout::for_flavor(self.flavor)),
+            read_stamp: read.stamp,
             existing_slots: table.slots(),
+            original: read.text,
             lock: Some(lock),
             folders,
         };
@@ -718,6 +750,7 @@ impl CsvState {
         &mut self,
         line: u64,
         fields: &mut TextFields<'_>,
+        source: Option<(u64, u32)>,
         visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>,
     ) -> Result<()> {
         let Some(layout) = &self.layout else {
@@ -762,6 +795,7 @@ impl CsvState {
         visit(RowRef {
             fields: &fields.first[..fields.len()],
             extra: "",
+            source,
         })
     }
 }
@@ -778,8 +812,9 @@ fn scan_simple<R: Read>(
 ) -> Result<()> {
     const BLOCK: usize = 1 << 20;
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK);
-    // The number of the line at the start of `buf`.
+    // The number of the line at the start of `buf`, and its offset.
     let mut line = 1u64;
+    let mut offset = 0u64;
     loop {
         // Top the buffer up to a block (more when one line is longer).
         let kept = buf.len();
@@ -811,6 +846,7 @@ fn scan_simple<R: Read>(
         // One pass over the commas and line breaks of the block.
         let mut fields = TextFields::default();
         let mut field_start = 0;
+        let mut line_start = 0;
         let stops = memchr::memchr2_iter(b',', b'\n', text.as_bytes());
         // A last line without a line break ends at the end of the block.
         let last = (!text.ends_with('\n') && !text.is_empty()).then_some(text.len());
@@ -832,16 +868,26 @@ fn scan_simple<R: Read>(
                 // The CSV reader (like Python's) skips blank lines.
                 let blank = fields.count == 1 && fields.first[0].is_empty();
                 if !blank {
-                    state.record(line, &mut fields, visit)?;
+                    let text_end = if text[..stop].ends_with('\r') {
+                        stop - 1
+                    } else {
+                        stop
+                    };
+                    let source = u32::try_from(text_end - line_start)
+                        .ok()
+                        .map(|len| (offset + line_start as u64, len));
+                    state.record(line, &mut fields, source, visit)?;
                 }
                 fields = TextFields::default();
                 line += 1;
+                line_start = stop + 1;
             }
         }
         if eof {
             return Ok(());
         }
         buf.drain(..end);
+        offset += end as u64;
     }
 }
 
@@ -892,7 +938,7 @@ fn scan_quoted<R: Read>(
         records += 1;
         let mut fields =
             text_fields(&record, strip_bom).map_err(|reason| corrupt(line, &reason))?;
-        state.record(line, &mut fields, visit)?;
+        state.record(line, &mut fields, None, visit)?;
     }
 }
 
@@ -941,15 +987,17 @@ fn scan_plain<R: Read>(
     let mut layout: Option<Layout> = None;
     let mut bytes = Vec::new();
     let mut line = 0u64;
+    let mut next_offset = 0u64;
     loop {
         bytes.clear();
-        if reader
+        let offset = next_offset;
+        let read = reader
             .read_until(b'\n', &mut bytes)
-            .context("cannot read")?
-            == 0
-        {
+            .context("cannot read")?;
+        if read == 0 {
             break;
         }
+        next_offset += read as u64;
         line += 1;
         let mut text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
         text = text.strip_suffix(b"\r").unwrap_or(text);
@@ -1005,6 +1053,7 @@ fn scan_plain<R: Read>(
                 visit(RowRef {
                     fields: &fields[..n],
                     extra,
+                    source: u32::try_from(text.len()).ok().map(|len| (offset, len)),
                 })?;
             }
         }
@@ -1076,14 +1125,21 @@ pub fn write_csv<W: Write + ?Sized>(out: &mut W, layout: &Layout, tokens: &[Toke
     write_rows(
         out,
         layout,
-        tokens.iter().map(|t| (t.fields_or_empty(), "")),
+        tokens.iter().map(|t| (t.fields_or_empty(), "", None)),
     )
 }
 
+/// A row to write: its fields, what a JavaScript-family line held past
+/// its last column, and the line as the file had it when it is unchanged.
+type RowOut<'a> = ([&'a str; 10], &'a str, Option<&'a [u8]>);
+
+/// Writes the header and rows as the layout's SDK writes them. A row the
+/// file already held unchanged is written as the bytes it had (a file
+/// save rewrites every row; most are only carried through).
 fn write_rows<'a, W: Write + ?Sized>(
     out: &mut W,
     layout: &Layout,
-    rows: impl Iterator<Item = ([&'a str; 10], &'a str)>,
+    rows: impl Iterator<Item = RowOut<'a>>,
 ) -> Result<()> {
     let width = layout.labels.len();
     let check = |fields: &[&str; 10]| -> Result<()> {
@@ -1130,9 +1186,13 @@ fn write_rows<'a, W: Write + ?Sized>(
         // As the JavaScript SDKs write: joined with commas, rows joined
         // with line breaks, and a final one only if the file had one.
         out.write_all(layout.labels.join(",").as_bytes())?;
-        for (fields, extra) in rows {
-            check(&fields)?;
+        for (fields, extra, original) in rows {
             out.write_all(newline)?;
+            if let Some(line) = original {
+                out.write_all(line)?;
+                continue;
+            }
+            check(&fields)?;
             out.write_all(fields[..width].join(",").as_bytes())?;
             out.write_all(extra.as_bytes())?;
         }
@@ -1143,7 +1203,8 @@ fn write_rows<'a, W: Write + ?Sized>(
         }
         return Ok(());
     }
-    let mut writer = csv::WriterBuilder::new()
+    let mut builder = csv::WriterBuilder::new();
+    builder
         .terminator(if layout.crlf {
             csv::Terminator::CRLF
         } else {
@@ -1153,15 +1214,43 @@ fn write_rows<'a, W: Write + ?Sized>(
             csv::QuoteStyle::Always
         } else {
             csv::QuoteStyle::Necessary
-        })
-        .from_writer(out);
-    writer.write_record(&layout.labels)?;
-    for (fields, _) in rows {
-        check(&fields)?;
-        writer.write_record(&fields[..width])?;
+        });
+    // Rows that need writing go through a csv writer into memory, a run
+    // at a time; each run goes out before a row written as it was.
+    type Run = Option<csv::Writer<Vec<u8>>>;
+    fn finish<W: Write + ?Sized>(run: &mut Run, out: &mut W, spare: &mut Vec<u8>) -> Result<()> {
+        if let Some(writer) = run.take() {
+            let mut bytes = writer.into_inner().map_err(|e| e.into_error())?;
+            out.write_all(&bytes)?;
+            bytes.clear();
+            *spare = bytes;
+        }
+        Ok(())
     }
-    writer.flush()?;
-    Ok(())
+    let mut spare = Vec::with_capacity(1 << 16);
+    let mut run: Run = Some(builder.from_writer(std::mem::take(&mut spare)));
+    if let Some(writer) = &mut run {
+        writer.write_record(&layout.labels)?;
+    }
+    for (fields, _, original) in rows {
+        match original {
+            Some(line) => {
+                finish(&mut run, out, &mut spare)?;
+                out.write_all(line)?;
+                out.write_all(newline)?;
+            }
+            None => {
+                check(&fields)?;
+                let writer =
+                    run.get_or_insert_with(|| builder.from_writer(std::mem::take(&mut spare)));
+                writer.write_record(&fields[..width])?;
+                if writer.get_ref().len() >= 1 << 16 {
+                    finish(&mut run, out, &mut spare)?;
+                }
+            }
+        }
+    }
+    finish(&mut run, out, &mut spare)
 }
 
 fn refused(id: &str, field: Field, what: &str) -> anyhow::Error {

@@ -10,6 +10,8 @@
 //! lookups (a bulk save) the table builds hash indexes, so bulk saves stay
 //! linear.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 
 use super::{StoreError, WriteTx};
@@ -19,53 +21,119 @@ use crate::token::{compare_ids, next_id_after, BestMatch, MatchKey, NumericMax, 
 /// Lookups answered by scanning before the table builds its indexes.
 const SCANS_BEFORE_INDEXING: u32 = 4;
 
-/// A token's ten fields in one buffer; an empty field is absent.
+/// A token's ten fields in one buffer, a separator byte apart (so a line
+/// of a plain file is a row as it is); an empty field is absent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Row {
-    text: Box<str>,
-    /// Where each field ends in `text`; field `i` starts where `i - 1` ends.
+    text: RowText,
+    /// Where each field ends in `text`; field `i` starts one byte after
+    /// field `i - 1` ends (or where it ends, for fields a row lacks).
     ends: [u32; 10],
+    /// Where the row's line lies in the file it was read from (offset,
+    /// length), when a plain reader read it: an unchanged row is written
+    /// back as those bytes. `None` for a row made or changed here.
+    source: Option<(u64, u32)>,
+}
+
+/// A row's text: its own, or a line of the file it was read from, which
+/// the file's rows share (a file save reads every row and changes few).
+#[derive(Clone, Debug)]
+enum RowText {
+    Own(Box<str>),
+    InFile {
+        file: Arc<String>,
+        start: usize,
+        len: u32,
+    },
+}
+
+impl RowText {
+    fn as_str(&self) -> &str {
+        match self {
+            RowText::Own(text) => text,
+            RowText::InFile { file, start, len } => &file[*start..*start + *len as usize],
+        }
+    }
+}
+
+impl PartialEq for RowText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RowText {}
+
+/// Where each field ends when fields of these lengths are joined by one
+/// separator byte, and where the last given one ends.
+fn field_ends(lengths: impl Iterator<Item = usize>) -> Option<([u32; 10], usize)> {
+    let mut ends = [0u32; 10];
+    let mut end = 0usize;
+    let mut given = 0;
+    for (slot, len) in ends.iter_mut().zip(lengths) {
+        end += usize::from(given > 0) + len;
+        *slot = u32::try_from(end).ok()?;
+        given += 1;
+    }
+    // Fields not given (a 9-column file has no api_domain) are empty.
+    ends[given..].fill(u32::try_from(end).ok()?);
+    Some((ends, end))
 }
 
 impl Row {
     /// A row from up to ten field values in store order (absent as empty).
     pub fn new(fields: &[&str]) -> Row {
-        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
-        let mut ends = [0u32; 10];
-        let mut given = 0;
-        for (end, field) in ends.iter_mut().zip(fields) {
-            text.push_str(field);
-            *end = u32::try_from(text.len()).expect("a token under 4 GiB");
-            given += 1;
-        }
-        // Fields not given (a 9-column file has no api_domain) are empty.
-        let last = text.len() as u32;
-        ends[given..].fill(last);
-        Row {
-            text: text.into_boxed_str(),
-            ends,
-        }
+        Row::with_extra(fields, "")
     }
 
     /// A row read from a Node.js/TypeScript file that had more fields
     /// than columns: `extra` (from the comma after the last column on) is
     /// kept, so the line is written back as it was unless the token changes.
     pub fn with_extra(fields: &[&str], extra: &str) -> Row {
-        let row = Row::new(fields);
-        if extra.is_empty() {
-            return row;
-        }
-        let mut text = String::from(row.text);
+        let (ends, _) = field_ends(fields.iter().map(|f| f.len())).expect("a token under 4 GiB");
+        let mut text = fields.join(",");
         text.push_str(extra);
         Row {
-            text: text.into_boxed_str(),
-            ends: row.ends,
+            text: RowText::Own(text.into_boxed_str()),
+            ends,
+            source: None,
         }
+    }
+
+    /// A row that is line `start..start + len` of `file`, when that line is
+    /// exactly `fields` joined by commas, then `extra`.
+    pub fn in_file(
+        file: &Arc<String>,
+        (start, len): (u64, u32),
+        fields: &[&str],
+        extra: &str,
+    ) -> Option<Row> {
+        let start = usize::try_from(start).ok()?;
+        let (ends, end) = field_ends(fields.iter().map(|f| f.len()))?;
+        let line = file.get(start..start + len as usize)?;
+        if end + extra.len() != line.len() {
+            return None; // the reader changed a value (Scala's `null`)
+        }
+        debug_assert_eq!(line, format!("{}{extra}", fields.join(",")));
+        Some(Row {
+            text: RowText::InFile {
+                file: Arc::clone(file),
+                start,
+                len,
+            },
+            ends,
+            source: Some((start as u64, len)),
+        })
+    }
+
+    /// See [`Row::source`].
+    pub fn source(&self) -> Option<(u64, u32)> {
+        self.source
     }
 
     /// What [`Row::with_extra`] kept beyond the last column.
     pub fn extra(&self) -> &str {
-        &self.text[self.ends[9] as usize..]
+        &self.text.as_str()[self.ends[9] as usize..]
     }
 
     pub fn from_token(token: &Token) -> Row {
@@ -73,10 +141,11 @@ impl Row {
     }
 
     pub fn fields_or_empty(&self) -> [&str; 10] {
+        let text = self.text.as_str();
         let mut start = 0;
         self.ends.map(|end| {
-            let field = &self.text[start as usize..end as usize];
-            start = end;
+            let field = &text[start.min(end) as usize..end as usize];
+            start = end + 1;
             field
         })
     }
@@ -93,6 +162,7 @@ impl Row {
         RowRef {
             fields: &self.fields_or_empty(),
             extra: self.extra(),
+            source: None,
         }
         .to_token()
     }
@@ -105,11 +175,24 @@ impl Row {
 pub(crate) struct RowRef<'a> {
     pub fields: &'a [&'a str],
     pub extra: &'a str,
+    /// See [`Row::source`].
+    pub source: Option<(u64, u32)>,
 }
 
 impl<'a> RowRef<'a> {
     pub fn to_row(self) -> Row {
-        Row::with_extra(self.fields, self.extra)
+        Row {
+            source: self.source,
+            ..Row::with_extra(self.fields, self.extra)
+        }
+    }
+
+    /// The row, sharing its text with `file` (the file it was read from)
+    /// where its line holds the fields as they are.
+    pub fn to_row_in(self, file: &Arc<String>) -> Row {
+        self.source
+            .and_then(|source| Row::in_file(file, source, self.fields, self.extra))
+            .unwrap_or_else(|| self.to_row())
     }
 
     /// The fields in store order; empty and missing ones absent.

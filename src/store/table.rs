@@ -390,8 +390,8 @@ impl TokenTable {
                 .filter(|&i| self.rows[i].as_ref().and_then(Row::id) == Some(id))
                 .collect();
         }
-        self.position(&MatchKey::Id(id)); // builds the index
-        let index = self.index.as_ref().expect("built by position");
+        let index = self.index.get_or_insert_with(Index::default);
+        index.cover(Field::Id, &self.rows);
         index
             .rows_with(Field::Id, id)
             .iter()

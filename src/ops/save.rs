@@ -165,18 +165,13 @@ fn save_chunk(
                 let surely_new =
                     began_empty && token.id.as_ref().is_some_and(|id| !written.contains(id));
                 let (saved, change) = upsert_known(tx, token, surely_new)?;
-                if began_empty {
-                    written.extend(saved.id.clone());
-                }
+                written.extend(saved.id.clone());
                 results.push((saved, change));
             }
         }
     }
     verify_written(tx, results.iter().map(|(t, _)| t))?;
     for (token, change) in &results {
-        if !began_empty {
-            written.extend(token.id.clone());
-        }
         match change {
             Change::Created => summary.created += 1,
             Change::Updated => summary.updated += 1,

@@ -331,20 +331,19 @@ fn read_for_write(path: &Path) -> Result<ReadForWrite> {
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         let stable = Stamp::of(path) == before;
+        let bytes = bytes.as_deref().or(text.as_deref().map(String::as_bytes));
         let mut rows = Vec::new();
-        let parsed = match (&text, &bytes) {
-            (Some(text), _) => scan_rows(text.as_bytes(), &mut |row| {
-                rows.push(row.to_row_in(text));
+        let parsed = match bytes {
+            Some(bytes) => scan_rows(bytes, &mut |row| {
+                rows.push(match &text {
+                    Some(text) => row.to_row_in(text),
+                    None => row.to_row(),
+                });
                 Ok(())
             }),
-            (None, Some(bytes)) => scan_rows(&bytes[..], &mut |row| {
-                rows.push(row.to_row());
-                Ok(())
-            }),
-            (None, None) => Ok(None),
+            None => Ok(None),
         }
         .map(|layout| (layout, rows));
-        let bytes = bytes.as_deref().or(text.as_deref().map(String::as_bytes));
         let suspicious = !stable || parsed.is_err() || bytes.is_some_and(looks_half_written);
         match pauses.next() {
             Some(pause) if suspicious => std::thread::sleep(Duration::from_millis(*pause)),

@@ -1441,3 +1441,37 @@ fn a_new_table_whose_index_cannot_be_built_leaves_the_database_as_it_was() {
         "the database is unchanged"
     );
 }
+
+/// MySQL commits DDL at once, so a table a write creates is visible to the
+/// application before the write commits. (A bulk save's locking reads make
+/// the application's inserts wait from its first read-back on; before that
+/// they go straight in.) An application token written into it meanwhile
+/// under an id the write also adds stops the write, and the abort keeps the
+/// table with the application's token instead of dropping the table it
+/// created.
+#[cfg(feature = "mysql")]
+#[test]
+fn a_table_a_failed_write_created_keeps_what_the_application_wrote_into_it() {
+    use mysql::prelude::Queryable;
+    let Some(base) = common::mysql_base_uri() else {
+        return;
+    };
+    let table = common::unique_table("appwrote");
+    let uri = common::with_option(&base, &format!("table={table}"));
+    let mut store = open(&uri);
+    let mut tx = store.begin_write().unwrap();
+    let ours = |id: &str| token(&[("id", id), ("user_name", "ours"), ("access_token", "t")]);
+    tx.insert(&[ours("1")]).unwrap();
+    let mut app = common::mysql_conn(&base);
+    app.query_drop(format!(
+        "INSERT INTO {table} (id, user_name, access_token) VALUES ('2', 'app', 'y')"
+    ))
+    .unwrap();
+    let err = tx.insert(&[ours("2")]).unwrap_err();
+    assert!(format!("{err:#}").contains("cannot add token 2"), "{err:#}");
+    tx.abort().unwrap();
+    let rows: Vec<(String, String)> = app
+        .query(format!("SELECT id, user_name FROM {table}"))
+        .unwrap();
+    assert_eq!(rows, [("2".to_string(), "app".to_string())]);
+}

@@ -43,12 +43,18 @@ fn main() -> ExitCode {
 /// A reader that stopped reading (`tokenstore list | head`) is not an error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {
-        let kind = match cause.downcast_ref::<std::io::Error>() {
-            Some(io) => Some(io.kind()),
-            // serde_json hides the io::Error it met behind its own.
-            None => cause
-                .downcast_ref::<serde_json::Error>()
-                .and_then(serde_json::Error::io_error_kind),
+        // serde_json and csv hide the io::Error they met behind their own.
+        let kind = if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            Some(io.kind())
+        } else if let Some(json) = cause.downcast_ref::<serde_json::Error>() {
+            json.io_error_kind()
+        } else if let Some(csv) = cause.downcast_ref::<csv::Error>() {
+            match csv.kind() {
+                csv::ErrorKind::Io(io) => Some(io.kind()),
+                _ => None,
+            }
+        } else {
+            None
         };
         kind == Some(std::io::ErrorKind::BrokenPipe)
     })

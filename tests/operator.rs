@@ -784,3 +784,146 @@ fn index_builds_the_lookup_indexes_of_an_existing_postgres_table_concurrently() 
         .ok();
     assert!(found.contains("\"user_name\": \"u1\""), "{found}");
 }
+
+/// A reader that stops early (`tokenstore list | head -1`) ends the listing
+/// quietly and successfully, in every format.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error_in_any_format() {
+    use std::io::{BufRead, BufReader};
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    // Far more output than a pipe holds, so the listing is still writing.
+    let input: String = (0..20_000)
+        .map(|n| {
+            format!("{{\"user_name\":\"user{n}@example.com\",\"access_token\":\"{n:0>200}\"}}\n")
+        })
+        .collect();
+    env.run_with_stdin(&["-q", "--store", &store, "save", "--input", "-"], &input)
+        .ok();
+    for format in ["table", "wide", "json", "jsonl", "csv"] {
+        let mut child = env
+            .std_cmd()
+            .args(["--store", &store, "list", "--reveal", "-o", format])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{format}: no first line");
+        // The read end is closed here, with most of the listing unwritten.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+        assert_eq!(stderr, "", "{format}");
+    }
+}
+
+/// `save --input … | head -1`: the printed tokens are a report, so a
+/// reader that stops early neither stops nor undoes the save.
+#[test]
+fn a_save_whose_reader_stops_early_still_saves_everything() {
+    use std::io::{BufRead, BufReader};
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    // More than one chunk, so the save streams while it prints.
+    let input: String = (0..12_000)
+        .map(|n| {
+            format!("{{\"user_name\":\"user{n}@example.com\",\"access_token\":\"{n:0>100}\"}}\n")
+        })
+        .collect();
+    std::fs::write(env.path("in.jsonl"), input).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"))
+        .env_clear()
+        .current_dir(env.dir.path())
+        .args([
+            "--store", &store, "save", "--input", "in.jsonl", "-o", "jsonl",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("saved 12,000 tokens"), "{stderr}");
+    let listed = env.run(&["--store", &store, "list", "-o", "jsonl"]).ok();
+    assert_eq!(listed.lines().count(), 12_000);
+}
+
+/// Output that cannot be written (a full disk) is an error that says what
+/// was done, never one that hides a write or blames the store.
+#[test]
+fn output_that_cannot_be_written_never_hides_a_write_or_blames_the_store() {
+    let env = TestEnv::new();
+    let store = format!("file:{}", env.path("t.csv").display());
+    let to_full_disk = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut child = env
+            .std_cmd()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(full)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let input = "{\"user_name\":\"a\",\"access_token\":\"x\"}\n{\"user_name\":\"b\",\"access_token\":\"y\"}\n";
+    let err = to_full_disk(&["--store", &store, "save", "--input", "-"], input);
+    assert!(
+        err.contains(&format!("error: saved 2 tokens in {store}, but cannot write to standard output: No space left on device")),
+        "{err}"
+    );
+    let err = to_full_disk(
+        &[
+            "--store",
+            &store,
+            "save",
+            "--user",
+            "c",
+            "--access-token",
+            "z",
+        ],
+        "",
+    );
+    assert!(err.contains("error: saved token 3 in"), "{err}");
+    let err = to_full_disk(&["--store", &store, "list"], "");
+    assert!(
+        err.contains("error: cannot write the list to standard output"),
+        "{err}"
+    );
+    assert!(!err.contains("cannot read"), "{err}");
+    let err = to_full_disk(&["--store", &store, "delete", "1"], "");
+    assert!(err.contains("error: deleted tokens 1 from"), "{err}");
+    let listed = env.run(&["--store", &store, "list", "-o", "jsonl"]).ok();
+    let users: Vec<&str> = listed
+        .lines()
+        .map(|l| if l.contains("\"b\"") { "b" } else { "c" })
+        .collect();
+    assert_eq!(users, ["b", "c"]);
+    let err = to_full_disk(&["--store", &store, "purge", "--yes"], "");
+    assert!(err.contains("error: deleted 2 tokens from"), "{err}");
+    assert_eq!(
+        env.run(&["--store", &store, "list", "-o", "jsonl"]).ok(),
+        ""
+    );
+}

@@ -13,6 +13,8 @@ use crate::Exit;
 #[error("enough tokens")]
 struct Enough;
 
+const OUTPUT_FAILED: &str = "cannot write the list to standard output";
+
 pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
     let style = style(&args.output);
     let now = style.now_ms;
@@ -34,12 +36,18 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
     if matches!(args.sort, SortBy::Id | SortBy::Stored) {
         // Streamed: stop reading once --limit tokens are out.
         let mut shown = 0;
+        // Kept apart, so that a full disk or a closed pipe is not reported
+        // as an error reading the store.
+        let mut output_failed = None;
         let mut show = |token: crate::token::Token| {
             if shown == limit {
                 return Err(Enough.into());
             }
             if filter.keeps(&token, now) {
-                writer.write(&token)?;
+                if let Err(e) = writer.write(&token) {
+                    output_failed = Some(e);
+                    return Err(Enough.into());
+                }
                 shown += 1;
             }
             Ok(())
@@ -48,6 +56,9 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
             SortBy::Stored => store.scan(&mut show),
             _ => store.scan_in_id_order(&mut show),
         };
+        if let Some(e) = output_failed {
+            return Err(e.context(OUTPUT_FAILED));
+        }
         match scanned {
             Err(e) if e.downcast_ref::<Enough>().is_some() => {}
             other => other.with_context(|| format!("cannot list {uri}"))?,
@@ -65,10 +76,10 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
             .with_context(|| format!("cannot list {uri}"))?;
         args.sort.sort(&mut kept);
         for token in kept.iter().take(limit) {
-            writer.write(token)?;
+            writer.write(token).context(OUTPUT_FAILED)?;
         }
     }
-    let shown = writer.finish()?;
+    let shown = writer.finish().context(OUTPUT_FAILED)?;
     if shown == 0 && style.format == crate::output::Format::Table {
         crate::output::notice(&format!(
             "no tokens in {uri}; add one with `tokenstore save …`, or point --store (or \

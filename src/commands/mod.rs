@@ -325,3 +325,9 @@ pub(crate) fn write_json(
     out.flush()?;
     Ok(())
 }
+
+/// The context of an error printing what a write did, once it is done: says
+/// the write stands (a closed pipe is still no error; see `main`).
+pub(crate) fn done_but_unprinted(done: &str) -> String {
+    format!("{done}, but cannot write to standard output")
+}

@@ -35,6 +35,18 @@ impl TestEnv {
         cmd
     }
 
+    /// The same as a `std::process::Command`, for tests that wire its
+    /// standard streams themselves.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstore"));
+        cmd.env_clear()
+            .env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(self.dir.path());
+        cmd
+    }
+
     /// Runs the binary with these arguments and no standard input; the
     /// result must be looked at (`Run` is `#[must_use]`, as jj's runner).
     pub fn run(&self, args: &[&str]) -> Run {

@@ -3,7 +3,8 @@
 
     ab.py run RESULTS --op OP --size N --runs R --a CMD [--b CMD]
               [--floor-name TEXT] [--prepare-a CMD] [--prepare-b CMD]
-              [--target-ratio X] [--target-peak-mb M] [--peak] [--devnull]
+              [--target-ratio X] [--target-peak-mb M] [--target-ms T]
+              [--peak] [--devnull]
               [--note TEXT]
     ab.py table RESULTS [MARKDOWN]
 
@@ -136,6 +137,7 @@ def cmd_run(args):
         "a_cpu": statistics.median(ca) if not peak else None,
         "b_cpu": statistics.median(cb) if cb and not peak else None,
         "target_ratio": args.target_ratio, "target_peak_mb": args.target_peak_mb,
+        "target_ms": args.target_ms,
         "floor": args.floor_name, "note": args.note,
         "a_cmd": args.a, "b_cmd": args.b,
     }
@@ -158,6 +160,9 @@ def verdict(row):
     if row["target_ratio"] is not None and row["ratio"] is not None:
         parts.append(f"≤ {row['target_ratio']:g}×")
         met = met and row["ratio"] <= row["target_ratio"]
+    if row.get("target_ms") is not None:
+        parts.append(f"≤ {row['target_ms']:g} ms")
+        met = met and row["a"] * 1000 <= row["target_ms"]
     if row["target_peak_mb"] is not None:
         parts.append(f"peak ≤ {row['target_peak_mb']:g} MB")
         met = met and row["a_peak_kb"] is not None and row["a_peak_kb"] / 1024 <= row["target_peak_mb"]
@@ -168,6 +173,8 @@ def verdict(row):
     miss = []
     if row["target_ratio"] is not None and row["ratio"] is not None and row["ratio"] > row["target_ratio"]:
         miss.append(f"{row['ratio'] / row['target_ratio']:.2f}× over")
+    if row.get("target_ms") is not None and row["a"] * 1000 > row["target_ms"]:
+        miss.append(f"{row['a'] * 1000 / row['target_ms']:.2f}× over")
     if row["target_peak_mb"] is not None and row["a_peak_kb"] / 1024 > row["target_peak_mb"]:
         miss.append(f"peak {row['a_peak_kb'] / 1024 / row['target_peak_mb']:.1f}× over")
     return ", ".join(parts), "✗ " + ", ".join(miss)
@@ -211,6 +218,7 @@ def main():
     r.add_argument("--prepare-b")
     r.add_argument("--target-ratio", type=float)
     r.add_argument("--target-peak-mb", type=float)
+    r.add_argument("--target-ms", type=float, help="an absolute target for tokenstore's median")
     r.add_argument("--devnull", action="store_true")
     r.add_argument("--peak", action="store_true", help="peak RSS through GNU time")
     r.add_argument("--note")

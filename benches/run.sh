@@ -178,6 +178,17 @@ for store in file:f.csv sqlite:s.db; do
     --a "bash -c 'for f in table wide json jsonl csv; do $ts -q --store $store list -o \$f; done'"
 done
 
+# The first line of a listing in id order, every format: the whole
+# pipeline `list | head -1` (tokenstore ends at its next write after head
+# exits, so this bounds the time to the first line from above).
+for store in file:f.csv sqlite:s.db; do
+  for f in table wide json jsonl csv; do
+    ab --op "list -o $f, first line (${store%%:*})" --size "$n" --runs "$scan_runs" --target-ms 100 \
+      --floor-name "time to the first line" \
+      --a "bash -c '$ts --store $store list -o $f | head -1'"
+  done
+done
+
 # MySQL: the floor loads the same rows (exported from s.db, NULLs kept)
 # into a table with the DDL and indexes tokenstore's own migrate created.
 mysql_port=$(sed 's/.*:\([0-9]*\)\/.*/\1/' <<<"$mysql")

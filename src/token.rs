@@ -358,9 +358,13 @@ impl<'k, T> BestMatch<'k, T> {
 /// Id order: numeric ids by value first (of any length), then any other
 /// ids as strings.
 pub fn compare_ids(a: Option<&str>, b: Option<&str>) -> Ordering {
-    fn key(id: Option<&str>) -> (bool, usize, &str, &str) {
-        let id = id.unwrap_or("");
-        match numeric_digits(id) {
+    compare_id_bytes(a.unwrap_or("").as_bytes(), b.unwrap_or("").as_bytes())
+}
+
+/// [`compare_ids`] over the bytes of two ids (an absent id is empty).
+pub fn compare_id_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    fn key(id: &[u8]) -> (bool, usize, &[u8], &[u8]) {
+        match numeric_digit_bytes(id) {
             Some(digits) => (false, digits.len(), digits, id),
             None => (true, 0, id, id),
         }
@@ -371,11 +375,20 @@ pub fn compare_ids(a: Option<&str>, b: Option<&str>) -> Ordering {
 /// The significant digits of an id made only of ASCII digits ("0" for
 /// zeros), so that ids of any length compare by value as (length, digits).
 pub fn numeric_digits(id: &str) -> Option<&str> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+    // ASCII digits only, so the slice is whole characters.
+    numeric_digit_bytes(id.as_bytes()).map(|digits| &id[id.len() - digits.len()..])
+}
+
+fn numeric_digit_bytes(id: &[u8]) -> Option<&[u8]> {
+    if id.is_empty() || !id.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let trimmed = id.trim_start_matches('0');
-    Some(if trimmed.is_empty() { "0" } else { trimmed })
+    let zeros = id.iter().take_while(|&&b| b == b'0').count();
+    Some(if zeros == id.len() {
+        b"0"
+    } else {
+        &id[zeros..]
+    })
 }
 
 /// The value of an id made only of ASCII digits, when it fits 128 bits.

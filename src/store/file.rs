@@ -7,6 +7,7 @@
 //! folder, fsync it and rename it over the store, so a reader never sees a
 //! torn file and a crash never leaves half of one.
 
+use std::cmp::Ordering;
 use std::fs::{self, File};
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use super::fsutil::{self, CreatedFolders, Stamp, WriterLock};
 use super::table::{Row, RowRef, TableSink, TableTx, TokenTable};
 use super::{absolute, permission_warning, Details, StoreError, TokenStore, WriteTx};
 use crate::field::Field;
-use crate::token::{compare_ids, BestMatch, MatchKey, Token};
+use crate::token::{compare_id_bytes, compare_ids, BestMatch, MatchKey, Token};
 pub use crate::uri::Flavor;
 
 /// The header of a new file: the Python SDK 8.0 labels.
@@ -194,6 +195,39 @@ impl FileStore {
     }
 }
 
+impl FileStore {
+    /// Streams a file found in id order; a row out of order means an
+    /// application rewrote the file in place since (its rows were already
+    /// partly listed, so this is an error, not a retry).
+    fn stream_in_order(
+        &mut self,
+        file: &File,
+        visit: &mut dyn FnMut(Token) -> Result<()>,
+    ) -> Result<()> {
+        let mut last: Option<String> = None;
+        let path = self.path.clone();
+        self.stream_open(file, &mut |row| {
+            let id = row.fields()[0];
+            if last.is_some() && compare_ids(last.as_deref(), id) == std::cmp::Ordering::Greater {
+                return Err(changed_while_listed(&path));
+            }
+            let last = last.get_or_insert_with(String::new);
+            last.clear();
+            last.push_str(id.unwrap_or(""));
+            visit(row.to_token())
+        })?;
+        Ok(())
+    }
+}
+
+fn changed_while_listed(path: &Path) -> anyhow::Error {
+    StoreError::Changed(format!(
+        "{} changed while it was being listed (an application saved meanwhile); try again",
+        path.display()
+    ))
+    .into()
+}
+
 /// Rows an unsorted file is listed in id order with, a pass over the file
 /// each: bounds what `list` holds (about 25 MB) whatever the file's size.
 const ROWS_PER_ORDERED_PASS: usize = 65_536;
@@ -230,6 +264,201 @@ impl IdArena {
         let mut order: Vec<u32> = (0..self.spans.len() as u32).collect();
         order.sort_by(|&a, &b| compare_ids(self.id(a as usize), self.id(b as usize)));
         order
+    }
+}
+
+/// Whether a file's rows are in id order, judged from the bytes before
+/// the first comma of each line: a quick read that lets `list` stream a
+/// sorted file (as the SDKs and tokenstore write them) at once. `None`
+/// when the file holds a quote or a lone `\r`, where a record is not
+/// simply a line (the full reader decides then). Otherwise every reader
+/// splits a line on commas, and its first field is the row's id. A big
+/// file is read in stretches on every core.
+fn ids_in_order_by_first_field(file: &File) -> Result<Option<bool>> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata()?.len();
+    // The first line tells the family, as in `scan_rows`: minimal quoting
+    // reads the literal `null` as absent, the JavaScript readers keep it.
+    let mut head = vec![0u8; 1 << 16];
+    let n = file.read_at(&mut head, 0)?;
+    let Some(first_line) = memchr::memchr(b'\n', &head[..n]) else {
+        // One line, so no rows: unless it is all there is, or a lone `\r`
+        // or a quote makes records of it, leave it to the full reader.
+        let header_only = n < head.len() && memchr::memchr2(b'\r', b'"', &head[..n]).is_none();
+        return Ok(header_only.then_some(true));
+    };
+    let header = head[..first_line]
+        .strip_suffix(b"\r")
+        .unwrap_or(&head[..first_line]);
+    let header = header.strip_prefix(BOM).unwrap_or(header);
+    let null_is_absent = !is_javascript_file(header, header);
+    let stretches = match len {
+        0..=0x7F_FFFF => 1, // under 8 MiB: not worth a thread
+        _ => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+    };
+    in_id_order_in_stretches(file, len, stretches, null_is_absent)
+}
+
+/// [`ids_in_order_by_first_field`] in `stretches` parts read at once.
+fn in_id_order_in_stretches(
+    file: &File,
+    len: u64,
+    stretches: usize,
+    null_is_absent: bool,
+) -> Result<Option<bool>> {
+    let parts = stretches as u64;
+    let bounds: Vec<u64> = (0..=parts).map(|k| len * k / parts).collect();
+    let stretches: Vec<Result<Stretch>> = std::thread::scope(|scope| {
+        let others: Vec<_> = bounds[1..]
+            .windows(2)
+            .map(|w| scope.spawn(move || Stretch::read(file, w[0], w[1], null_is_absent)))
+            .collect();
+        let mut all = vec![Stretch::read(file, 0, bounds[1], null_is_absent)];
+        all.extend(others.into_iter().map(|t| t.join().expect("no panic")));
+        all
+    });
+    let mut last: Option<Vec<u8>> = None;
+    for stretch in stretches {
+        let stretch = stretch?;
+        if !stretch.simple {
+            return Ok(None);
+        }
+        let joined = match (&last, &stretch.first) {
+            (Some(last), Some(first)) => compare_id_bytes(last, first) != Ordering::Greater,
+            _ => true,
+        };
+        if !stretch.sorted || !joined {
+            return Ok(Some(false));
+        }
+        last = stretch.last.or(last);
+    }
+    Ok(Some(true))
+}
+
+/// What the lines starting in one stretch of a file say about its order.
+struct Stretch {
+    /// No quote and no lone `\r`: each line is one record.
+    simple: bool,
+    /// The ids are in order (as far as read, when not `simple`).
+    sorted: bool,
+    first: Option<Vec<u8>>,
+    last: Option<Vec<u8>>,
+}
+
+impl Stretch {
+    /// Reads the lines that start in `from..to` (the one that starts at 0
+    /// is the header), the last one to its end.
+    fn read(file: &File, from: u64, to: u64, null_is_absent: bool) -> Result<Stretch> {
+        use std::os::unix::fs::FileExt;
+        let mut stretch = Stretch {
+            simple: true,
+            sorted: true,
+            first: None,
+            last: None,
+        };
+        let mut last: Vec<u8> = Vec::new();
+        // Allocated (and zeroed) once: a store can be hundreds of MB.
+        let mut buf = vec![0u8; 1 << 20];
+        let mut kept = 0; // bytes of a line cut by the end of the last read
+                          // From the byte before, so that a line starting at `from` is seen to.
+        let mut at = from.saturating_sub(1);
+        let mut skip_partial = from > 0;
+        let mut header_read = from > 0;
+        loop {
+            if kept == buf.len() {
+                buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+            }
+            let n = loop {
+                match file.read_at(&mut buf[kept..], at) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    read => break read.context("cannot read")?,
+                }
+            };
+            let block_start = at - kept as u64; // the file offset of buf[0]
+            at += n as u64;
+            let filled = kept + n;
+            let eof = n == 0;
+            let end = match memchr::memrchr(b'\n', &buf[kept..filled]) {
+                _ if eof => filled,
+                Some(i) => kept + i + 1,
+                None => {
+                    kept = filled;
+                    continue; // no whole line yet
+                }
+            };
+            let block = &buf[..end];
+            if memchr::memchr(b'"', block).is_some() {
+                stretch.simple = false;
+                return Ok(stretch);
+            }
+            // Every `\r` read must end a line (counted below): a lone one
+            // ends a record for the CSV reader.
+            let mut counted_from = 0;
+            let mut line_end_crs = 0;
+            let mut start = 0;
+            let mut next_stretch = false;
+            while start < block.len() {
+                if block_start + start as u64 >= to && !skip_partial {
+                    next_stretch = true; // the next stretch's lines
+                    break;
+                }
+                let stop =
+                    memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+                let mut line = &block[start..stop];
+                start = stop + 1;
+                if std::mem::take(&mut skip_partial) {
+                    counted_from = start.min(block.len());
+                    continue; // the previous stretch's line
+                }
+                if let Some(cut) = line.strip_suffix(b"\r") {
+                    line = cut;
+                    line_end_crs += 1;
+                }
+                if from == 0 && !header_read {
+                    line = line.strip_prefix(BOM).unwrap_or(line);
+                }
+                if line.is_empty() {
+                    continue; // every reader skips blank lines
+                }
+                if !header_read {
+                    header_read = true;
+                    continue;
+                }
+                let id = memchr::memchr(b',', line).map_or(line, |comma| &line[..comma]);
+                let id: &[u8] = if null_is_absent && id == b"null" {
+                    b""
+                } else {
+                    id
+                };
+                // (Out of order is a safe answer even before the `\r`
+                // count: the full reader then decides.)
+                if stretch.first.is_none() {
+                    stretch.first = Some(id.to_vec());
+                } else if compare_id_bytes(&last, id) == Ordering::Greater {
+                    stretch.sorted = false;
+                    return Ok(stretch);
+                }
+                last.clear();
+                last.extend_from_slice(id);
+            }
+            let read = &block[counted_from..start.min(block.len())];
+            if memchr::memchr_iter(b'\r', read).count() != line_end_crs {
+                stretch.simple = false;
+                return Ok(stretch);
+            }
+            if next_stretch {
+                break;
+            }
+            if eof {
+                break;
+            }
+            buf.copy_within(end..filled, 0);
+            kept = filled - end;
+        }
+        if stretch.first.is_some() {
+            stretch.last = Some(last);
+        }
+        Ok(stretch)
     }
 }
 
@@ -468,6 +697,9 @@ impl TokenStore for FileStore {
         let Some(file) = self.open_to_read()? else {
             return Ok(());
         };
+        if ids_in_order_by_first_field(&file)? == Some(true) {
+            return self.stream_in_order(&file, visit);
+        }
         let mut ids = IdArena::default();
         let mut sorted = true;
         let mut last_id: Option<String> = None;
@@ -489,8 +721,7 @@ impl TokenStore for FileStore {
         })?;
         if sorted {
             drop(ids);
-            self.stream_open(&file, &mut |row| visit(row.to_token()))?;
-            return Ok(());
+            return self.stream_in_order(&file, visit);
         }
         // Each row's place in id order, then one pass per window of places.
         let order = ids.order();
@@ -514,12 +745,7 @@ impl TokenStore for FileStore {
                 Ok(())
             })?;
             if row_number != place.len() || window.iter().any(Option::is_none) {
-                return Err(StoreError::Changed(format!(
-                    "{} changed while it was being listed (an application saved meanwhile); \
-                     try again",
-                    self.path.display()
-                ))
-                .into());
+                return Err(changed_while_listed(&self.path));
             }
             for row in window.into_iter().flatten() {
                 visit(row.to_token())?;
@@ -1266,6 +1492,112 @@ mod tests {
 
     fn parse(text: &str) -> Result<Contents> {
         read_csv(text.as_bytes())
+    }
+
+    proptest::proptest! {
+        /// The quick order check of `list` agrees with the full reader on
+        /// every file it answers for (and answers for every file without
+        /// quotes), however the file is cut into stretches.
+        #[test]
+        fn the_quick_order_check_agrees_with_the_full_reader(
+            node in proptest::bool::ANY,
+            crlf in proptest::bool::ANY,
+            bom in proptest::bool::ANY,
+            final_newline in proptest::bool::ANY,
+            rows in proptest::collection::vec((0..12usize, 0..12usize, 0..3usize), 0..40),
+            stretches in 1..7usize,
+        ) {
+            const IDS: [&str; 12] = ["1", "2", "3", "10", "02", "0", "null", "", "a", "b", "zz", "1 "];
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let mut labels = NEW_FILE_HEADER.join(",");
+            if node {
+                labels = labels.replace("redirect_uri", "redirect_url");
+            }
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            text.push_str(&labels);
+            let mut quoted = false;
+            for (id, value, separator) in &rows {
+                match separator {
+                    0 => text.push_str(&eol.repeat(2)), // a blank line
+                    1 => { quoted = true; text.push('\r') } // a lone `\r`
+                    _ => text.push_str(eol),
+                }
+                let value = match value {
+                    0 if !node => { quoted = true; "\"x,\n0,y\"" }
+                    _ => "u",
+                };
+                text.push_str(&format!("{},{value},,,,a,,,,", IDS[*id]));
+            }
+            if final_newline {
+                text.push_str(eol);
+            }
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(text.as_bytes()).unwrap();
+            let Ok(contents) = read_csv(text.as_bytes()) else {
+                return Ok(());
+            };
+            let sorted = contents.tokens.windows(2).all(|w| {
+                compare_ids(w[0].id.as_deref(), w[1].id.as_deref()) != Ordering::Greater
+            });
+            let null_is_absent = !node;
+            let quick = in_id_order_in_stretches(&file, text.len() as u64, stretches, null_is_absent)
+                .unwrap();
+            // "In order" must be right: `list` then streams the file as
+            // it is. "Not in order" (or no answer) hands the file to the
+            // full reader, so it is safe, and for a file whose records
+            // are its lines (no quote, no lone `\r`) it must be right too.
+            let agrees = |answer: Option<bool>| match answer {
+                Some(true) => sorted,
+                Some(false) => quoted || !sorted,
+                None => quoted,
+            };
+            proptest::prop_assert!(agrees(quick), "{quick:?} {sorted} {text:?}");
+            // The whole check, as `list` calls it, reads the family itself.
+            let whole = ids_in_order_by_first_field(&file).unwrap();
+            proptest::prop_assert!(agrees(whole), "{whole:?} {sorted} {text:?}");
+        }
+    }
+
+    /// The pass that streams a file found in order checks the order again:
+    /// an SDK that rewrote the file in place between the passes must not
+    /// make `list` print tokens out of order without saying so.
+    #[test]
+    fn a_file_out_of_order_by_the_time_it_is_streamed_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let header = NEW_FILE_HEADER.join(",");
+        std::fs::write(&path, format!("{header}\n2,b,,,,a,,,,\n1,a,,,,a,,,,\n")).unwrap();
+        let mut store = FileStore::new(path.clone());
+        let file = File::open(&path).unwrap();
+        let mut listed = Vec::new();
+        let err = store
+            .stream_in_order(&file, &mut |t| {
+                listed.push(t.id.unwrap());
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("changed while it was being listed"),
+            "{err:#}"
+        );
+        assert_eq!(listed, ["2"]);
+    }
+
+    #[test]
+    fn the_quick_order_check_reads_lines_longer_than_its_buffer() {
+        let long = "v".repeat(3 << 20);
+        for (ids, sorted) in [(["2", "10", "11"], true), (["2", "11", "10"], false)] {
+            let mut text = NEW_FILE_HEADER.join(",");
+            for id in ids {
+                text.push_str(&format!("\n{id},{long},,,,a,,,,"));
+            }
+            let mut file = tempfile::tempfile().unwrap();
+            file.write_all(text.as_bytes()).unwrap();
+            for stretches in 1..5 {
+                let quick = in_id_order_in_stretches(&file, text.len() as u64, stretches, true);
+                assert_eq!(quick.unwrap(), Some(sorted), "{ids:?} in {stretches}");
+            }
+        }
     }
 
     #[test]

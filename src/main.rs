@@ -26,8 +26,28 @@ fn main() -> ExitCode {
             } as u8);
         }
     };
-    let code = match commands::run(cli) {
-        Ok(code) => code,
+    let outcome = commands::run(cli);
+    // What the command printed went through `output::ReportOut`: a failed
+    // write to standard output never stopped it, so its exit code stands.
+    let unprinted =
+        tokenstore::output::stdout_error().filter(|e| e.kind() != std::io::ErrorKind::BrokenPipe);
+    let code = match outcome {
+        Ok(code) => match unprinted {
+            Some(e) => {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "tokenstore: error: cannot write to standard output: {e}; the command \
+                     itself ran to its end (its notices say what it did), only its output \
+                     is incomplete"
+                );
+                if code == Exit::Success {
+                    Exit::Failure
+                } else {
+                    code
+                }
+            }
+            None => code,
+        },
         Err(e) if is_broken_pipe(&e) => Exit::Success,
         Err(e) => {
             // One line, with the cause chain; store errors never hold secrets.

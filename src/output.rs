@@ -307,6 +307,57 @@ pub fn set_quiet(quiet: bool) {
 /// A notice for people on standard error, `tokenstore: …`, made safe for
 /// a terminal. A closed or broken stderr is not an error worth failing a
 /// finished command for.
+/// Standard output for what a command prints. A write that fails (a
+/// reader that stopped reading, a full disk) is recorded, and it and every
+/// later write are dropped: a command never stops halfway, or undoes its
+/// work, or loses its exit code, because its report could not be printed.
+/// `main` says so once the command has ended ([`stdout_error`]).
+pub struct ReportOut;
+
+static STDOUT_ERROR: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+
+impl Write for ReportOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !stdout_failed() {
+            if let Err(e) = std::io::stdout().lock().write_all(buf) {
+                record_stdout_error(e);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !stdout_failed() {
+            if let Err(e) = std::io::stdout().lock().flush() {
+                record_stdout_error(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn record_stdout_error(e: std::io::Error) {
+    let mut slot = STDOUT_ERROR.lock().unwrap_or_else(|p| p.into_inner());
+    slot.get_or_insert(e);
+}
+
+/// Whether standard output has failed: commands that only print (`list`)
+/// stop reading then.
+pub fn stdout_failed() -> bool {
+    STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .is_some()
+}
+
+/// The first error writing standard output, if any.
+pub fn stdout_error() -> Option<std::io::Error> {
+    STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+}
+
 pub fn notice(message: &str) {
     if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
         return;

@@ -857,71 +857,75 @@ fn a_save_whose_reader_stops_early_still_saves_everything() {
     assert_eq!(listed.lines().count(), 12_000);
 }
 
-/// Output that cannot be written (a full disk) is an error that says what
-/// was done, never one that hides a write or blames the store.
+/// Output that cannot be written (a full disk, a reader that has gone)
+/// never stops a command halfway, never changes its exit code but to say
+/// a full disk (1), and never blames the store.
 #[test]
-fn output_that_cannot_be_written_never_hides_a_write_or_blames_the_store() {
+fn output_that_cannot_be_written_never_stops_a_command_or_hides_its_outcome() {
+    use common::BadStdout::{Closed, Full};
     let env = TestEnv::new();
     let store = format!("file:{}", env.path("t.csv").display());
-    let to_full_disk = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let full = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/full")
-            .unwrap();
-        let mut child = env
-            .std_cmd()
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(full)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        String::from_utf8_lossy(&out.stderr).into_owned()
+    let run = |stdout, args: &[&str], stdin: &str| {
+        let mut cmd = env.std_cmd();
+        cmd.args(["--store", store.as_str()]).args(args);
+        common::run_to(cmd, stdout, stdin)
     };
+    let full_disk = "error: cannot write to standard output: No space left on device";
     let input = "{\"user_name\":\"a\",\"access_token\":\"x\"}\n{\"user_name\":\"b\",\"access_token\":\"y\"}\n";
-    let err = to_full_disk(&["--store", &store, "save", "--input", "-"], input);
+    let out = run(Full, &["save", "--input", "-"], input);
+    assert_eq!(out.code, Some(1));
     assert!(
-        err.contains(&format!("error: saved 2 tokens in {store}, but cannot write to standard output: No space left on device")),
-        "{err}"
+        out.stderr.contains(&format!("saved 2 tokens in {store}")),
+        "{}",
+        out.stderr
     );
-    let err = to_full_disk(
-        &[
-            "--store",
-            &store,
-            "save",
-            "--user",
-            "c",
-            "--access-token",
-            "z",
-        ],
-        "",
-    );
-    assert!(err.contains("error: saved token 3 in"), "{err}");
-    let err = to_full_disk(&["--store", &store, "list"], "");
-    assert!(
-        err.contains("error: cannot write the list to standard output"),
-        "{err}"
-    );
-    assert!(!err.contains("cannot read"), "{err}");
-    let err = to_full_disk(&["--store", &store, "delete", "1"], "");
-    assert!(err.contains("error: deleted tokens 1 from"), "{err}");
+    assert!(out.stderr.contains(full_disk), "{}", out.stderr);
+    assert!(out.stderr.contains("ran to its end"), "{}", out.stderr);
+    let out = run(Full, &["save", "--user", "c", "--access-token", "z"], "");
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("created token 3"), "{}", out.stderr);
+    for args in [vec!["list"], vec!["purge", "--dry-run", "-o", "jsonl"]] {
+        let out = run(Full, &args, "");
+        assert_eq!(out.code, Some(1), "{args:?}");
+        assert!(out.stderr.contains(full_disk), "{args:?}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("cannot read"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    // A closed pipe keeps the exit code the command chose.
+    let out = run(Closed, &["delete", "--strict", "1", "99"], "");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stderr.contains("no token with id 99"), "{}", out.stderr);
+    let out = run(Full, &["delete", "2"], "");
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     let listed = env.run(&["--store", &store, "list", "-o", "jsonl"]).ok();
-    let users: Vec<&str> = listed
-        .lines()
-        .map(|l| if l.contains("\"b\"") { "b" } else { "c" })
-        .collect();
-    assert_eq!(users, ["b", "c"]);
-    let err = to_full_disk(&["--store", &store, "purge", "--yes"], "");
-    assert!(err.contains("error: deleted 2 tokens from"), "{err}");
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains("\"id\":\"3\""), "{listed}");
+    // A dry run whose real run would fail says so through a closed pipe.
+    let other = format!("file:{}", env.path("other.csv").display());
+    env.run(&[
+        "--store",
+        &other,
+        "save",
+        "--id",
+        "3",
+        "--user",
+        "d",
+        "--access-token",
+        "w",
+    ])
+    .ok();
+    let out = run(Closed, &["migrate", "--to", &other, "--dry-run"], "");
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the real run would fail"),
+        "{}",
+        out.stderr
+    );
+    let out = run(Full, &["purge", "--yes"], "");
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert_eq!(
         env.run(&["--store", &store, "list", "-o", "jsonl"]).ok(),
         ""

@@ -1145,3 +1145,40 @@ fn a_refresh_keeps_the_layout_of_files_the_sdks_wrote() {
         }
     }
 }
+
+/// `refresh --all | head -1`: a reader that stops early neither stops the
+/// refresh (every token is still asked for and saved) nor hides a failure
+/// (exit 1 and the notice stand).
+#[test]
+fn a_refresh_whose_reader_stops_early_refreshes_every_token_and_reports_failures() {
+    let now = now_ms();
+    let tokens = [
+        token_json("1", "alice@example.com", "alice", Some(now - 1000)),
+        token_json("2", "carol@example.com", "revoked", Some(now - 1000)),
+        token_json("3", "erin@example.com", "erin", Some(now - 1000)),
+    ];
+    let w = World::new(
+        |env| format!("sqlite:{}", env.path("t.db").display()),
+        &tokens,
+    );
+    let mut cmd = w.env.std_cmd();
+    cmd.env("TOKENSTORE_ACCOUNTS_URL", &w.zoho.url).args([
+        "--store",
+        w.store.as_str(),
+        "refresh",
+        "--all",
+    ]);
+    let out = common::run_to(cmd, common::BadStdout::Closed, "");
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("1 of 3 tokens could not be refreshed"),
+        "{}",
+        out.stderr
+    );
+    w.assert_no_secret(&out.stderr, &["refresh"]);
+    let after = w.tokens();
+    for id in ["1", "3"] {
+        let access = after[id]["access_token"].as_str().unwrap();
+        assert!(access.starts_with("AT-minted-"), "token {id}: {access}");
+    }
+}

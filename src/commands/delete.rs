@@ -58,12 +58,7 @@ pub fn run(store: StoreArg<'_>, args: DeleteArgs) -> Result<Exit> {
     };
     let mut out = super::stdout();
     for id in &deleted {
-        crate::output::line(&mut out, &format!("deleted token {id}")).with_context(|| {
-            super::done_but_unprinted(&format!(
-                "deleted tokens {} from {uri}",
-                crate::ops::migrate::id_list(&deleted)
-            ))
-        })?;
+        crate::output::line(&mut out, &format!("deleted token {id}"))?;
     }
     for message in &missing {
         crate::output::notice(&format!("{message} in {uri}"));

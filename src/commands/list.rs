@@ -13,8 +13,6 @@ use crate::Exit;
 #[error("enough tokens")]
 struct Enough;
 
-const OUTPUT_FAILED: &str = "cannot write the list to standard output";
-
 pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
     let style = style(&args.output);
     let now = style.now_ms;
@@ -36,19 +34,17 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
     if matches!(args.sort, SortBy::Id | SortBy::Stored) {
         // Streamed: stop reading once --limit tokens are out.
         let mut shown = 0;
-        // Kept apart, so that a full disk or a closed pipe is not reported
-        // as an error reading the store.
-        let mut output_failed = None;
         let mut show = |token: crate::token::Token| {
             if shown == limit {
                 return Err(Enough.into());
             }
             if filter.keeps(&token, now) {
-                if let Err(e) = writer.write(&token) {
-                    output_failed = Some(e);
-                    return Err(Enough.into());
-                }
+                writer.write(&token)?;
                 shown += 1;
+            }
+            // Nothing more can be shown once standard output has failed.
+            if crate::output::stdout_failed() {
+                return Err(Enough.into());
             }
             Ok(())
         };
@@ -56,9 +52,6 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
             SortBy::Stored => store.scan(&mut show),
             _ => store.scan_in_id_order(&mut show),
         };
-        if let Some(e) = output_failed {
-            return Err(e.context(OUTPUT_FAILED));
-        }
         match scanned {
             Err(e) if e.downcast_ref::<Enough>().is_some() => {}
             other => other.with_context(|| format!("cannot list {uri}"))?,
@@ -76,10 +69,10 @@ pub fn run(store: StoreArg<'_>, args: ListArgs) -> Result<Exit> {
             .with_context(|| format!("cannot list {uri}"))?;
         args.sort.sort(&mut kept);
         for token in kept.iter().take(limit) {
-            writer.write(token).context(OUTPUT_FAILED)?;
+            writer.write(token)?;
         }
     }
-    let shown = writer.finish().context(OUTPUT_FAILED)?;
+    let shown = writer.finish()?;
     if shown == 0 && style.format == crate::output::Format::Table {
         crate::output::notice(&format!(
             "no tokens in {uri}; add one with `tokenstore save …`, or point --store (or \

@@ -64,12 +64,7 @@ pub fn run(store: StoreArg<'_>, args: MigrateArgs) -> Result<Exit> {
     bar.finish_and_clear();
     let report = report.with_context(|| format!("cannot migrate from {from} to {to}"))?;
     let json = args.json || args.format == Format::Json;
-    output::write_migrate_report(&mut super::stdout(), &report, &from, &to, json).with_context(
-        || {
-            let verb = if args.dry_run { "checked" } else { "migrated" };
-            super::done_but_unprinted(&format!("{verb} {from} to {to}"))
-        },
-    )?;
+    output::write_migrate_report(&mut super::stdout(), &report, &from, &to, json)?;
     // A dry run exits as the real run would: conflicts fail it.
     if args.dry_run && args.on_conflict == OnConflict::Fail && !report.conflicts.is_empty() {
         crate::output::notice(&format!(

@@ -159,8 +159,8 @@ fn near_name(uri: &StoreUri) -> Option<String> {
 
 /// Standard output, block-buffered: token output comes in many small
 /// writes, and the buffer is flushed when the writer finishes.
-pub(crate) fn stdout() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
-    std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+pub(crate) fn stdout() -> std::io::BufWriter<crate::output::ReportOut> {
+    std::io::BufWriter::with_capacity(1 << 16, crate::output::ReportOut)
 }
 
 pub(crate) fn style(output: &OutputArgs) -> Style {
@@ -324,10 +324,4 @@ pub(crate) fn write_json(
     writeln!(out)?;
     out.flush()?;
     Ok(())
-}
-
-/// The context of an error printing what a write did, once it is done: says
-/// the write stands (a closed pipe is still no error; see `main`).
-pub(crate) fn done_but_unprinted(done: &str) -> String {
-    format!("{done}, but cannot write to standard output")
 }

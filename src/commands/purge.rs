@@ -82,14 +82,7 @@ pub fn run(store: StoreArg<'_>, args: PurgeArgs) -> Result<Exit> {
             gone.sort_by(|a, b| crate::token::compare_ids(a.id.as_deref(), b.id.as_deref()));
             for token in &gone {
                 let id = token.id.as_deref().unwrap_or_default();
-                crate::output::line(&mut out, &format!("deleted token {id}")).with_context(
-                    || {
-                        super::done_but_unprinted(&format!(
-                            "deleted {} {what} from {uri}",
-                            crate::output::thousands(gone.len())
-                        ))
-                    },
-                )?;
+                crate::output::line(&mut out, &format!("deleted token {id}"))?;
             }
         }
         gone.len()
@@ -98,10 +91,12 @@ pub fn run(store: StoreArg<'_>, args: PurgeArgs) -> Result<Exit> {
             .delete_tokens()
             .with_context(|| format!("cannot delete from {uri}"))?
     };
-    let done = format!(
-        "deleted {} {what} from {uri}",
-        crate::output::thousands(deleted)
-    );
-    crate::output::line(&mut out, &done).with_context(|| super::done_but_unprinted(&done))?;
+    crate::output::line(
+        &mut out,
+        &format!(
+            "deleted {} {what} from {uri}",
+            crate::output::thousands(deleted)
+        ),
+    )?;
     Ok(Exit::Success)
 }

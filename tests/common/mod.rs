@@ -87,6 +87,50 @@ impl TestEnv {
     }
 }
 
+/// Where a run's standard output goes when it cannot be written.
+#[derive(Clone, Copy, Debug)]
+pub enum BadStdout {
+    /// `/dev/full`: every write fails with "No space left on device".
+    Full,
+    /// A pipe whose reader has gone: every write fails with EPIPE.
+    Closed,
+}
+
+/// Runs `cmd` with `stdin` and its standard output going to `stdout`.
+pub fn run_to(mut cmd: std::process::Command, stdout: BadStdout, stdin: &str) -> Run {
+    use std::io::Write;
+    let sink: std::process::Stdio = match stdout {
+        BadStdout::Full => std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+            .into(),
+        BadStdout::Closed => {
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            writer.into()
+        }
+    };
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(sink)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// What a run of the binary gave.
 #[must_use]
 #[derive(Debug)]
